@@ -1,0 +1,33 @@
+"""xarray-ngff: OME-Zarr (OME-NGFF) images as plain xarray objects.
+
+Examples
+--------
+>>> import numpy as np, xarray_ngff as xn
+>>> img = xn.to_ngff_image(np.zeros((64, 64), "uint16"), scale={"y": 0.5, "x": 0.5},
+...                        axes_units={"y": "um", "x": "um"})
+>>> ms = xn.to_multiscales(img, scale_factors=[2, 4])
+>>> [lvl.shape for lvl in ms.ngff.levels]
+[(64, 64), (32, 32), (16, 16)]
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import accessors as _accessors  # noqa: F401  (registers the .ngff accessors)
+from . import datasets
+from .errors import NgffError, NgffWarning
+from .image import to_ngff_image
+from .pyramid import to_multiscales
+
+try:
+    __version__ = version("xarray-ngff")
+except PackageNotFoundError:  # pragma: no cover
+    __version__ = "unknown"
+
+__all__ = [
+    "NgffError",
+    "NgffWarning",
+    "__version__",
+    "datasets",
+    "to_multiscales",
+    "to_ngff_image",
+]

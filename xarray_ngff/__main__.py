@@ -1,0 +1,6 @@
+"""``python -m xarray_ngff``: the command line (see :mod:`xarray_ngff.cli`)."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

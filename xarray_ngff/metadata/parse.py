@@ -1,0 +1,244 @@
+"""Parse OME-NGFF 0.1–0.5 image metadata (and the neutral form) into the internal model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import MetadataError, NotOmeZarrError, UnsupportedVersionError
+from .model import SUPPORTED_READ, Axis, Dataset, Multiscale
+
+__all__ = ["normalize_version", "ome_attrs", "parse_multiscales", "parse_image"]
+
+_AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
+_VERSION_RE = re.compile(r"^(\d+)\.(\d+)")
+
+
+def normalize_version(version: Any, *, store=None, path=None) -> str:
+    """``"0.5-dev2"`` -> ``"0.5"``; unknown versions raise UnsupportedVersionError.
+
+    Examples
+    --------
+    >>> normalize_version("0.4"), normalize_version("0.5-dev1"), normalize_version("0.1.0")
+    ('0.4', '0.5', '0.1')
+    """
+    m = _VERSION_RE.match(str(version))
+    short = f"{m.group(1)}.{m.group(2)}" if m else None
+    if short not in SUPPORTED_READ:
+        raise UnsupportedVersionError(
+            f"OME-NGFF version {version!r} is not supported (readable: {SUPPORTED_READ})",
+            store=store,
+            path=path,
+            field="version",
+        )
+    return short  # type: ignore[return-value]
+
+
+def ome_attrs(attrs: Mapping[str, Any], *, store=None, path=None) -> tuple[str | None, dict]:
+    """Unwrap the 0.5 ``ome`` key: returns (version or None, the OME body)."""
+    if "ome" in attrs and isinstance(attrs["ome"], Mapping):
+        body = dict(attrs["ome"])
+        version = body.get("version")
+        return (normalize_version(version, store=store, path=path) if version else "0.5"), body
+    return None, dict(attrs)
+
+
+def _transforms(
+    items: Any, n_axes: int, *, store, path, field: str
+) -> tuple[tuple[float, ...] | None, tuple[float, ...] | None]:
+    if items is None:
+        return None, None
+    if not isinstance(items, list):
+        raise MetadataError(
+            "coordinateTransformations must be a list", store=store, path=path, field=field
+        )
+    scale = translation = None
+    for i, tr in enumerate(items):
+        kind = tr.get("type") if isinstance(tr, Mapping) else None
+        where = f"{field}[{i}]"
+        if kind == "identity":
+            continue
+        if kind not in ("scale", "translation"):
+            raise MetadataError(
+                f"unsupported coordinate transformation {kind!r}",
+                store=store,
+                path=path,
+                field=where,
+            )
+        if kind not in tr:
+            how = "a 'path' to binary data" if "path" in tr else "no values"
+            raise MetadataError(
+                f"{kind} transformation with {how} is not supported",
+                store=store,
+                path=path,
+                field=where,
+            )
+        values = tr[kind]
+        if not isinstance(values, list) or len(values) != n_axes:
+            raise MetadataError(
+                f"{kind} must list {n_axes} numbers (one per axis), got {values!r}",
+                store=store,
+                path=path,
+                field=where,
+            )
+        try:
+            values = tuple(float(v) for v in values)
+        except (TypeError, ValueError):
+            raise MetadataError(
+                f"{kind} values must be numbers, got {values!r}",
+                store=store,
+                path=path,
+                field=where,
+            ) from None
+        if kind == "scale":
+            scale = (
+                values
+                if scale is None
+                else tuple(a * b for a, b in zip(scale, values, strict=True))
+            )
+        else:
+            translation = (
+                values
+                if translation is None
+                else tuple(a + b for a, b in zip(translation, values, strict=True))
+            )
+    return scale, translation
+
+
+def _axes(raw: Any, version: str | None, *, store, path, field: str) -> tuple[Axis, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise MetadataError("axes must be a list", store=store, path=path, field=field)
+    axes = []
+    for i, a in enumerate(raw):
+        if isinstance(a, str):  # 0.3
+            axes.append(Axis(a, _AXIS_TYPES.get(a)))
+        elif isinstance(a, Mapping) and isinstance(a.get("name"), str):
+            axes.append(Axis(a["name"], a.get("type"), a.get("unit")))
+        else:
+            raise MetadataError(
+                f"axis must be a name or an object with a name, got {a!r}",
+                store=store,
+                path=path,
+                field=f"{field}[{i}]",
+            )
+    return tuple(axes)
+
+
+def parse_multiscales(
+    attrs: Mapping[str, Any], *, store=None, path: str | None = None
+) -> tuple[str | None, list[Multiscale], dict[str, Any] | None]:
+    """Parse the image metadata of one group.
+
+    Returns ``(version, multiscales, omero)``; ``version`` is ``None`` for the neutral form
+    written on in-memory pyramids. Version 0.1/0.2 images without ``axes`` get the 5D
+    ``t, c, z, y, x`` axes the specification fixes.
+
+    Raises
+    ------
+    NotOmeZarrError
+        No ``multiscales`` in the attributes.
+    MetadataError
+        Anything malformed, naming the field.
+
+    Examples
+    --------
+    >>> v, ms, omero = parse_multiscales({"multiscales": [{"version": "0.3",
+    ...     "axes": ["y", "x"], "datasets": [{"path": "0"}, {"path": "1"}]}]})
+    >>> v, ms[0].axis_names, [d.path for d in ms[0].datasets]
+    ('0.3', ('y', 'x'), ['0', '1'])
+    """
+    outer_version, body = ome_attrs(attrs, store=store, path=path)
+    raw = body.get("multiscales")
+    if raw is None:
+        raise NotOmeZarrError(
+            "no 'multiscales' metadata: not an OME-NGFF image",
+            store=store,
+            path=path,
+            field="multiscales",
+        )
+    if not isinstance(raw, list) or not raw:
+        raise MetadataError(
+            "'multiscales' must be a non-empty list", store=store, path=path, field="multiscales"
+        )
+    result = []
+    version = outer_version
+    for i, entry in enumerate(raw):
+        field = f"multiscales[{i}]"
+        if not isinstance(entry, Mapping):
+            raise MetadataError("must be an object", store=store, path=path, field=field)
+        v = outer_version
+        if v is None and entry.get("version") is not None:
+            v = normalize_version(entry["version"], store=store, path=path)
+        version = version or v
+        axes = _axes(entry.get("axes"), v, store=store, path=path, field=f"{field}.axes")
+        if axes is None:
+            if v in ("0.3", "0.4", "0.5"):
+                raise MetadataError(
+                    f"'axes' is required in version {v}",
+                    store=store,
+                    path=path,
+                    field=f"{field}.axes",
+                )
+            axes = tuple(Axis(n, _AXIS_TYPES[n]) for n in "tczyx")
+        datasets_raw = entry.get("datasets")
+        if not isinstance(datasets_raw, list) or not datasets_raw:
+            raise MetadataError(
+                "'datasets' must be a non-empty list",
+                store=store,
+                path=path,
+                field=f"{field}.datasets",
+            )
+        datasets = []
+        for j, d in enumerate(datasets_raw):
+            dfield = f"{field}.datasets[{j}]"
+            if not isinstance(d, Mapping) or not isinstance(d.get("path"), str):
+                raise MetadataError(
+                    "each dataset needs a string 'path'", store=store, path=path, field=dfield
+                )
+            scale, translation = _transforms(
+                d.get("coordinateTransformations"),
+                len(axes),
+                store=store,
+                path=path,
+                field=f"{dfield}.coordinateTransformations",
+            )
+            datasets.append(Dataset(d["path"].strip("/"), scale, translation))
+        ms_scale, ms_translation = _transforms(
+            entry.get("coordinateTransformations"),
+            len(axes),
+            store=store,
+            path=path,
+            field=f"{field}.coordinateTransformations",
+        )
+        known = {
+            "version",
+            "name",
+            "axes",
+            "datasets",
+            "coordinateTransformations",
+            "type",
+            "metadata",
+        }
+        result.append(
+            Multiscale(
+                axes=axes,
+                datasets=tuple(datasets),
+                name=entry.get("name"),
+                type=entry.get("type"),
+                metadata=entry.get("metadata"),
+                version=v,
+                scale=ms_scale,
+                translation=ms_translation,
+                extra={k: val for k, val in entry.items() if k not in known},
+            )
+        )
+    omero = body.get("omero")
+    return version, result, (dict(omero) if isinstance(omero, Mapping) else None)
+
+
+def parse_image(attrs: Mapping[str, Any], *, store=None, path=None) -> Multiscale:
+    """The first multiscale image of a group (NGFF says readers use the first)."""
+    return parse_multiscales(attrs, store=store, path=path)[1][0]

@@ -1,0 +1,513 @@
+"""Multiscale pyramids: scale-factor plans, level geometry and the lazy DataTree.
+
+A pyramid is an :class:`xarray.DataTree` whose root has no dims and holds the version-neutral
+``multiscales`` metadata in its attrs, and whose children ``scale0 … scaleN`` each hold one
+Dataset with a single variable (the image, named after it) and its coordinates.
+
+Scale factors are **absolute** (relative to level 0). Each level is computed from the previous
+one, blockwise with dask, with a halo only where the Gaussian needs it. Nothing is computed
+when the pyramid is built.
+
+Automatic levels (``scale_factors=None``)
+-----------------------------------------
+Starting from level 0, each new level halves the spatial dims that are
+
+1. still larger than one chunk, and
+2. not already coarser than twice the finest physical spacing among those dims (an
+   anisotropic dim *waits* until the others catch up).
+
+It stops when every spatial dim fits in one chunk. A 64 x 1024 x 1024 volume with z spacing
+4 um and x/y spacing 1 um, chunks 128, gets ``{'z': 1, 'y': 2, 'x': 2}``,
+``{'z': 1, 'y': 4, 'x': 4}``, ``{'z': 1, 'y': 8, 'x': 8}``: z already fits in one chunk, so it
+is never reduced; with chunks 32 it would wait until y/x reach 2 um, then shrink with them.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dask.array as da
+import numpy as np
+import xarray as xr
+
+from .errors import (
+    InvalidChunksError,
+    InvalidDimsError,
+    InvalidMethodError,
+    InvalidScaleFactorsError,
+    NgffError,
+)
+from .image import (
+    SPATIAL_DIMS,
+    image_axes,
+    image_scale,
+    image_translation,
+    to_ngff_image,
+    validate_dims,
+)
+from .metadata.emit import multiscale_to_dict
+from .metadata.model import Axis, Dataset, Multiscale
+from .methods import (
+    METHODS,
+    WINDOW_CENTRED,
+    gaussian_radius,
+    nearest_offset,
+    reduce_block,
+)
+
+__all__ = [
+    "to_multiscales",
+    "normalize_chunks",
+    "normalize_scale_factors",
+    "plan_scale_factors",
+    "level_name",
+    "tree_levels",
+    "tree_image",
+    "multiscale_from_tree",
+]
+
+_LEVEL_PREFIX = "scale"
+
+
+def level_name(k: int) -> str:
+    """Name of the tree node of level ``k`` (``scale0`` …)."""
+    return f"{_LEVEL_PREFIX}{k}"
+
+
+def _spatial(dims: Sequence[str]) -> list[str]:
+    return [d for d in dims if d in SPATIAL_DIMS]
+
+
+def normalize_chunks(
+    chunks: int | Sequence[int] | Mapping[str, int] | None,
+    dims: Sequence[str],
+    shape: Sequence[int] | None = None,
+) -> dict[str, int]:
+    """Chunk size per dim.
+
+    ``None``: 128 per spatial dim for volumes, 256 for 2D images, 1 for ``t`` and ``c``;
+    an int: that size for every spatial dim (``t``/``c`` stay 1); a tuple: one per dim;
+    a dict: per dim, missing dims default. With ``shape``, sizes are clipped to it.
+
+    Examples
+    --------
+    >>> normalize_chunks(None, ("c", "z", "y", "x"))
+    {'c': 1, 'z': 128, 'y': 128, 'x': 128}
+    >>> normalize_chunks({"x": 64}, ("y", "x"), shape=(100, 30))
+    {'y': 100, 'x': 30}
+    """
+    dims = tuple(dims)
+    spatial = _spatial(dims)
+    default = 128 if len(spatial) >= 3 else 256
+    out = {d: (default if d in SPATIAL_DIMS else 1) for d in dims}
+    if chunks is None:
+        pass
+    elif isinstance(chunks, bool):
+        raise InvalidChunksError(f"chunks={chunks!r} is not a size", field="chunks")
+    elif isinstance(chunks, int | np.integer):
+        out.update({d: int(chunks) for d in spatial})
+    elif isinstance(chunks, Mapping):
+        unknown = [k for k in chunks if k not in dims]
+        if unknown:
+            raise InvalidChunksError(
+                f"chunks={dict(chunks)!r} names {unknown}, which are not dims {dims}",
+                field="chunks",
+            )
+        out.update({d: chunks[d] for d in chunks})
+    elif isinstance(chunks, Sequence):
+        if len(chunks) != len(dims):
+            raise InvalidChunksError(
+                f"chunks={tuple(chunks)!r} has {len(chunks)} sizes for {len(dims)} dims {dims}",
+                field="chunks",
+            )
+        out.update(dict(zip(dims, chunks, strict=True)))
+    else:
+        raise InvalidChunksError(f"chunks={chunks!r} is not an int, tuple or dict", field="chunks")
+    for d, c in out.items():
+        if isinstance(c, bool) or not isinstance(c, int | np.integer) or c < 1:
+            raise InvalidChunksError(
+                f"chunks[{d!r}]={c!r} must be a positive integer", field="chunks"
+            )
+        out[d] = int(c)
+    if shape is not None:
+        out = {d: max(1, min(out[d], n)) for d, n in zip(dims, shape, strict=True)}
+    return out
+
+
+def normalize_scale_factors(
+    scale_factors: int | Sequence[int | Mapping[str, int]],
+    dims: Sequence[str],
+    sizes: Mapping[str, int],
+) -> list[dict[str, int]]:
+    """Absolute per-dim factors for every level after level 0, validated.
+
+    Examples
+    --------
+    >>> normalize_scale_factors([2, {"x": 4, "y": 4, "z": 2}], ("z", "y", "x"),
+    ...                         {"z": 8, "y": 8, "x": 8})
+    [{'z': 2, 'y': 2, 'x': 2}, {'z': 2, 'y': 4, 'x': 4}]
+    """
+    spatial = _spatial(dims)
+    if isinstance(scale_factors, int | np.integer) and not isinstance(scale_factors, bool):
+        scale_factors = [int(scale_factors)]
+    if isinstance(scale_factors, str | bytes | Mapping) or not isinstance(scale_factors, Sequence):
+        raise InvalidScaleFactorsError(
+            f"scale_factors={scale_factors!r} must be a list of ints or of dicts",
+            field="scale_factors",
+        )
+    levels: list[dict[str, int]] = []
+    previous = dict.fromkeys(spatial, 1)
+    for i, entry in enumerate(scale_factors):
+        where = f"scale_factors[{i}]"
+        if isinstance(entry, Mapping):
+            bad = [k for k in entry if k not in spatial]
+            if bad:
+                why = (
+                    "time and channel are never downsampled"
+                    if set(bad) <= {"t", "c"}
+                    else (f"the image's spatial dims are {spatial}")
+                )
+                raise InvalidScaleFactorsError(
+                    f"{where}={dict(entry)!r} names {bad}: {why}", field="scale_factors"
+                )
+            factors = {d: entry.get(d, 1) for d in spatial}
+        else:
+            factors = dict.fromkeys(spatial, entry)
+        for d, f in factors.items():
+            if isinstance(f, bool) or not isinstance(f, int | np.integer) or f < 1:
+                raise InvalidScaleFactorsError(
+                    f"{where}: factor {f!r} for {d!r} must be a positive integer",
+                    field="scale_factors",
+                )
+            if f % previous[d]:
+                raise InvalidScaleFactorsError(
+                    f"{where}: factor {f} for {d!r} is not a whole multiple of the previous "
+                    f"level's {previous[d]} (factors are absolute, relative to level 0)",
+                    field="scale_factors",
+                )
+            if sizes[d] // f < 1:
+                raise InvalidScaleFactorsError(
+                    f"{where}: factor {f} for {d!r} leaves no pixel of its {sizes[d]}",
+                    field="scale_factors",
+                )
+        factors = {d: int(f) for d, f in factors.items()}
+        if factors == previous:
+            raise InvalidScaleFactorsError(
+                f"{where}={factors} repeats the previous level", field="scale_factors"
+            )
+        levels.append(factors)
+        previous = factors
+    return levels
+
+
+def plan_scale_factors(
+    sizes: Mapping[str, int],
+    spacing: Mapping[str, float],
+    chunks: Mapping[str, int],
+) -> list[dict[str, int]]:
+    """The automatic, anisotropy-aware ladder (see the module docstring).
+
+    Examples
+    --------
+    >>> plan_scale_factors({"y": 1024, "x": 1024}, {"y": 1.0, "x": 1.0}, {"y": 256, "x": 256})
+    [{'y': 2, 'x': 2}, {'y': 4, 'x': 4}]
+    >>> plan_scale_factors({"z": 64, "y": 256, "x": 256}, {"z": 4.0, "y": 1.0, "x": 1.0},
+    ...                    {"z": 16, "y": 32, "x": 32})[:3]
+    [{'z': 1, 'y': 2, 'x': 2}, {'z': 1, 'y': 4, 'x': 4}, {'z': 2, 'y': 8, 'x': 8}]
+    """
+    dims = [d for d in sizes if d in SPATIAL_DIMS]
+    factors = dict.fromkeys(dims, 1)
+    levels = []
+    while True:
+        size = {d: sizes[d] // factors[d] for d in dims}
+        todo = [d for d in dims if size[d] > chunks[d] and size[d] >= 2]
+        if not todo:
+            return levels
+        finest = min(spacing[d] * factors[d] for d in todo)
+        grow = [d for d in todo if spacing[d] * factors[d] < 2 * finest * (1 - 1e-9)]
+        factors = {d: f * 2 if d in grow else f for d, f in factors.items()}
+        levels.append(dict(factors))
+
+
+def _input_chunks(chunks: tuple[int, ...], size: int, factor: int, depth: int) -> tuple[int, ...]:
+    """Input chunks of ``c * factor`` so each output chunk is ``c``; none smaller than the halo."""
+    step = chunks[0] * factor if chunks else size
+    out = [step] * (size // step)
+    if size % step:
+        out.append(size % step)
+    if len(out) > 1 and out[-1] < max(depth, 1):
+        out[-2] += out.pop()
+    return tuple(out)
+
+
+def _downsample(
+    data: da.Array,
+    dims: Sequence[str],
+    rel: Mapping[str, int],
+    method: str,
+    out_chunks: Mapping[str, int],
+) -> da.Array:
+    """One pyramid step on a dask array: relative integer factors per dim."""
+    factors = tuple(rel.get(d, 1) for d in dims)
+    if method == "nearest":
+        index = tuple(
+            slice(nearest_offset(f), nearest_offset(f) + (n // f) * f, f)
+            for n, f in zip(data.shape, factors, strict=True)
+        )
+        return data[index].rechunk(tuple(out_chunks[d] for d in dims))
+    # crop to whole windows: level size is floor(N / F)
+    data = data[tuple(slice(0, (n // f) * f) for n, f in zip(data.shape, factors, strict=True))]
+    depths = tuple(gaussian_radius(f) if method == "gaussian" else 0 for f in factors)
+    in_chunks = tuple(
+        _input_chunks((out_chunks[d],), n, f, dep)
+        for d, n, f, dep in zip(dims, data.shape, factors, depths, strict=True)
+    )
+    data = data.rechunk(in_chunks)
+    out_block_chunks = tuple(
+        tuple(c // f for c in cs) for cs, f in zip(in_chunks, factors, strict=True)
+    )
+    if any(depths):
+        data = da.overlap.overlap(
+            data, depth=dict(enumerate(depths)), boundary=dict.fromkeys(range(data.ndim), "nearest")
+        )
+    out = data.map_blocks(
+        reduce_block,
+        factors,
+        method,
+        depths,
+        chunks=out_block_chunks,
+        dtype=data.dtype,
+        meta=data._meta,
+    )
+    target = tuple(out_chunks[d] for d in dims)
+    if out.chunks != da.core.normalize_chunks(target, out.shape):
+        out = out.rechunk(target)
+    return out
+
+
+def _level_coords(
+    image: xr.DataArray, factors: Mapping[str, int], offsets: Mapping[str, float], sizes
+) -> dict[str, Any]:
+    """Coordinates of a level from level 0's geometry: scale * F, shifted by ``offsets``
+    (in level-0 pixels) so each value sits where the level's pixel is."""
+    scale0 = image_scale(image)
+    trans0 = image_translation(image)
+    coords: dict[str, Any] = {}
+    for name, coord in image.coords.items():
+        if name in factors:
+            f = factors[name]
+            s, t = scale0[name], trans0[name]
+            values = t + s * offsets[name] + s * f * np.arange(sizes[name], dtype=np.float64)
+            coords[name] = xr.Variable(name, values, {**coord.attrs, "spacing": s * f})
+        else:
+            coords[name] = coord.variable
+    return coords
+
+
+def _method_metadata(method: str, scale_factors: list[dict[str, int]]) -> dict[str, Any]:
+    try:
+        version = importlib.metadata.version("xarray-ngff")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - source checkout
+        version = "unknown"
+    return {
+        "description": f"xarray-ngff {method} downsampling, each level from the previous one",
+        "method": f"xarray_ngff.methods.{method}",
+        "version": version,
+        "kwargs": {"scale_factors": scale_factors},
+    }
+
+
+def to_multiscales(
+    image: Any,
+    scale_factors: int | Sequence[int | Mapping[str, int]] | None = None,
+    method: str = "gaussian",
+    chunks: int | Sequence[int] | Mapping[str, int] | None = None,
+) -> xr.DataTree:
+    """Build a lazy multiscale pyramid.
+
+    Parameters
+    ----------
+    image
+        An NGFF image (:func:`~xarray_ngff.to_ngff_image`) or any array-like (default dims).
+    scale_factors
+        Absolute factors per level after level 0: ``[2, 4]`` gives 1/2 and 1/4 of level 0; an
+        int applies to every spatial dim; dicts give per-dim factors (missing spatial dims are
+        1). Each factor must be a whole multiple of the previous level's. ``None``: automatic
+        (see the module docstring).
+    method
+        ``"gaussian"`` (default), ``"mean"``, ``"nearest"``, ``"mode"``, ``"min"``, ``"max"``.
+    chunks
+        Dask chunks of every level (see :func:`normalize_chunks`).
+
+    Returns
+    -------
+    xarray.DataTree
+        Root attrs hold the neutral ``multiscales`` metadata; children ``scale0 … scaleN``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ms = to_multiscales(np.zeros((64, 64), "uint8"), scale_factors=[2, 4], chunks=16)
+    >>> [ms[f"scale{k}"]["image"].shape for k in range(3)]
+    [(64, 64), (32, 32), (16, 16)]
+    >>> ms["scale1"].x.values[:2].tolist()
+    [0.5, 2.5]
+    """
+    if not isinstance(image, xr.DataArray):
+        image = to_ngff_image(image)
+    dims = validate_dims([str(d) for d in image.dims], image.ndim)
+    if method not in METHODS:
+        raise InvalidMethodError(
+            f"method={method!r} is unknown; choose one of {METHODS}", field="method"
+        )
+    if method == "mode" and image.dtype.kind not in "iub":
+        raise InvalidMethodError(
+            f"method='mode' is for label images of integer dtype, got {image.dtype}",
+            field="method",
+        )
+    name = str(image.name) if image.name is not None else "image"
+    sizes = dict(zip(dims, image.shape, strict=True))
+    chunk_sizes = normalize_chunks(chunks, dims)
+    if scale_factors is None:
+        ladder = plan_scale_factors(sizes, image_scale(image), chunk_sizes)
+    else:
+        ladder = normalize_scale_factors(scale_factors, dims, sizes)
+
+    data = image.data if isinstance(image.data, da.Array) else to_ngff_image(image).data
+    level0 = image.copy(data=data.rechunk(tuple(min(chunk_sizes[d], sizes[d]) for d in dims)))
+    level0.name = name
+    levels = [level0]
+    offsets = dict.fromkeys(_spatial(dims), 0.0)
+    previous = dict.fromkeys(_spatial(dims), 1)
+    for factors in ladder:
+        rel = {d: factors[d] // previous[d] for d in factors}
+        level_sizes = {d: sizes[d] // factors.get(d, 1) for d in dims}
+        out_chunks = {d: min(chunk_sizes[d], level_sizes[d]) for d in dims}
+        new = _downsample(levels[-1].data, dims, rel, method, out_chunks)
+        for d, r in rel.items():
+            if method in WINDOW_CENTRED:
+                offsets[d] = (factors[d] - 1) / 2
+            else:
+                offsets[d] += nearest_offset(r) * previous[d]
+        coords = _level_coords(image, factors, offsets, level_sizes)
+        levels.append(xr.DataArray(new, dims=dims, coords=coords, name=name, attrs=image.attrs))
+        previous = factors
+    return _assemble(levels, name, method, ladder)
+
+
+def _assemble(
+    levels: list[xr.DataArray], name: str, method: str | None, ladder: list[dict[str, int]] | None
+) -> xr.DataTree:
+    nodes: dict[str, xr.Dataset] = {}
+    for k, level in enumerate(levels):
+        nodes[level_name(k)] = level.to_dataset(name=name)
+    ms = _multiscale_from_levels(levels, name, method, ladder)
+    nodes["/"] = xr.Dataset(attrs={"multiscales": [multiscale_to_dict(ms, None)]})
+    return xr.DataTree.from_dict(nodes)
+
+
+def _multiscale_from_levels(
+    levels: Sequence[xr.DataArray],
+    name: str,
+    method: str | None,
+    ladder: list[dict[str, int]] | None,
+    metadata: dict[str, Any] | None = None,
+) -> Multiscale:
+    dims = [str(d) for d in levels[0].dims]
+    datasets = []
+    for k, level in enumerate(levels):
+        scale, trans = image_scale(level), image_translation(level)
+        datasets.append(
+            Dataset(
+                f"{level_name(k)}/{name}",
+                tuple(scale.get(d, 1.0) for d in dims),
+                tuple(trans.get(d, 0.0) for d in dims),
+            )
+        )
+    if metadata is None and method is not None and ladder is not None:
+        metadata = _method_metadata(method, ladder)
+    return Multiscale(
+        axes=tuple(Axis(a["name"], a["type"], a.get("unit")) for a in image_axes(levels[0])),
+        datasets=tuple(datasets),
+        name=name,
+        type=method,
+        metadata=metadata,
+    )
+
+
+# -- reading pyramids back ----------------------------------------------------------------
+
+
+def _level_nodes(tree: xr.DataTree) -> list[xr.DataTree]:
+    nodes = [
+        child
+        for key, child in tree.children.items()
+        if key.startswith(_LEVEL_PREFIX) and key[len(_LEVEL_PREFIX) :].isdigit()
+    ]
+    if not nodes:
+        raise NgffError(
+            f"DataTree at {tree.path!r} has no multiscale levels (children 'scale0', "
+            f"'scale1', ...); children are {list(tree.children)}",
+            path=tree.path,
+        )
+    return sorted(nodes, key=lambda n: int(n.name[len(_LEVEL_PREFIX) :]))
+
+
+def tree_image(node: xr.DataTree | xr.Dataset, name: str | None = None) -> xr.DataArray:
+    """The image variable of one level node."""
+    ds = node.to_dataset() if isinstance(node, xr.DataTree) else node
+    if name is not None and name in ds.data_vars:
+        return ds[name]
+    variables = [v for v in ds.data_vars if set(ds[v].dims) & set(SPATIAL_DIMS)]
+    if len(variables) != 1:
+        raise InvalidDimsError(
+            f"level holds {len(variables)} image variables {variables}; expected exactly one",
+            path=getattr(node, "path", None),
+        )
+    return ds[variables[0]]
+
+
+def _tree_name(tree: xr.DataTree) -> str | None:
+    ms = tree.attrs.get("multiscales")
+    if ms is None and isinstance(tree.attrs.get("ome"), Mapping):
+        ms = tree.attrs["ome"].get("multiscales")
+    if isinstance(ms, list) and ms and isinstance(ms[0], Mapping):
+        return ms[0].get("name")
+    return None
+
+
+def tree_levels(tree: xr.DataTree) -> list[xr.DataArray]:
+    """The levels of a pyramid tree as DataArrays, finest first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ms = to_multiscales(np.zeros((8, 8)), scale_factors=[2])
+    >>> [lvl.shape for lvl in tree_levels(ms)]
+    [(8, 8), (4, 4)]
+    """
+    name = _tree_name(tree)
+    return [tree_image(node, name) for node in _level_nodes(tree)]
+
+
+def multiscale_from_tree(tree: xr.DataTree) -> Multiscale:
+    """Version-neutral metadata of a pyramid tree, geometry read from the levels' coordinates
+    (so it stays true after ``sel``/``isel``); name, method and its description from the root.
+    """
+    levels = tree_levels(tree)
+    from .metadata.parse import parse_multiscales
+
+    method = metadata = None
+    try:
+        _, parsed, _ = parse_multiscales(tree.attrs)
+        method, metadata = parsed[0].type, parsed[0].metadata
+    except NgffError:
+        pass
+    name = str(levels[0].name) if levels[0].name is not None else "image"
+    ms = _multiscale_from_levels(levels, name, method, None, metadata)
+    if any(math.isnan(v) for d in ms.datasets for v in (d.scale or ())):  # pragma: no cover
+        raise NgffError("level geometry is not finite", path=tree.path)
+    return ms
