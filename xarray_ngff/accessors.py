@@ -13,6 +13,7 @@ import xarray as xr
 
 from . import image as _image
 from . import pyramid as _pyramid
+from .errors import WriteError
 
 __all__ = ["NgffDataArrayAccessor", "NgffDatasetAccessor", "NgffDataTreeAccessor"]
 
@@ -121,10 +122,8 @@ class NgffDataTreeAccessor(_GeometryMixin):
     def to_zarr(self, store, mode: str = "w-", **kwargs):
         """Write the pyramid (xarray spelling: ``mode="w-"`` refuses an existing store,
         ``"w"`` replaces it); see :func:`xarray_ngff.to_ngff_zarr`."""
+        if mode not in ("w", "w-"):
+            raise WriteError(f"mode={mode!r} must be 'w' or 'w-'", store=store, field="mode")
         from .writer import to_ngff_zarr
 
-        if mode not in ("w", "w-"):
-            from .errors import WriteError
-
-            raise WriteError(f"mode={mode!r} must be 'w' or 'w-'", store=store, field="mode")
         return to_ngff_zarr(store, self._obj, overwrite=(mode == "w"), **kwargs)

@@ -16,6 +16,7 @@ attributes, so ``isel``/``sel`` with slices or steps keep it true.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -108,25 +109,48 @@ def ngff_order(dims: Sequence[Hashable]) -> tuple[str, ...]:
     return tuple(sorted(dims, key=NGFF_DIMS.index))  # type: ignore[arg-type]
 
 
+class _View:
+    """Read-only indexing proxy: dask's ``from_array`` copies anything with a ``copy`` method
+    (a whole in-memory image!), so hand it an object without one; slices are views."""
+
+    def __init__(self, array: Any) -> None:
+        self._array = array
+        self.shape = tuple(array.shape)
+        self.dtype = array.dtype
+        self.ndim = len(self.shape)
+
+    def __getitem__(self, key):
+        return self._array[key]
+
+
 def _as_dask(data: Any) -> da.Array:
     """Wrap an array-like in dask without copying it."""
     if isinstance(data, da.Array):
         return data
     module = type(data).__module__.split(".")[0]
-    if module == "cupy":
-        return da.from_array(data, chunks="auto", asarray=False)
     if module == "torch":
         if getattr(data, "is_cuda", False):
             import cupy
 
-            return da.from_array(cupy.from_dlpack(data), chunks="auto", asarray=False)
-        data = data.detach().numpy()  # zero-copy view on CPU
+            data = cupy.from_dlpack(data)
+            module = "cupy"
+        else:
+            data = data.detach().numpy()  # zero-copy view on CPU
+            module = "numpy"
     chunks = getattr(data, "chunks", None)
     if module == "zarr" and chunks is not None:
         return da.from_array(data, chunks=chunks)
     if not hasattr(data, "shape") or not hasattr(data, "dtype"):
         data = np.asarray(data)
-    return da.from_array(data, chunks="auto")
+    on_gpu = module == "cupy"
+    meta = data[(slice(0, 0),) * data.ndim] if on_gpu else np.empty((0,) * data.ndim, data.dtype)
+    return da.from_array(
+        _View(data),
+        chunks="auto",
+        asarray=not on_gpu,
+        meta=meta,
+        name=f"ngff-array-{uuid.uuid4().hex}",  # tokenizing would hash every pixel
+    )
 
 
 def _tidy(value: float, ref: float) -> float:

@@ -117,7 +117,7 @@ def normalize_chunks(
                 field="chunks",
             )
         out.update({d: chunks[d] for d in chunks})
-    elif isinstance(chunks, Sequence):
+    elif isinstance(chunks, Sequence) and not isinstance(chunks, str | bytes):
         if len(chunks) != len(dims):
             raise InvalidChunksError(
                 f"chunks={tuple(chunks)!r} has {len(chunks)} sizes for {len(dims)} dims {dims}",
@@ -239,7 +239,8 @@ def _input_chunks(chunks: tuple[int, ...], size: int, factor: int, depth: int) -
     if size % step:
         out.append(size % step)
     if len(out) > 1 and out[-1] < max(depth, 1):
-        out[-2] += out.pop()
+        last = out.pop()
+        out[-1] += last
     return tuple(out)
 
 
@@ -269,9 +270,16 @@ def _downsample(
     out_block_chunks = tuple(
         tuple(c // f for c in cs) for cs, f in zip(in_chunks, factors, strict=True)
     )
-    if any(depths):
+    # a single-chunk axis needs no neighbours: pad its edges in place (dask's overlap refuses
+    # a halo deeper than the axis, which happens for small levels)
+    single = [a for a, cs in enumerate(data.chunks) if len(cs) == 1 and depths[a]]
+    if single:
+        pad = [(depths[a], depths[a]) if a in single else (0, 0) for a in range(data.ndim)]
+        data = da.pad(data, pad, mode="edge").rechunk(dict.fromkeys(single, -1))
+    halo = {a: (0 if a in single else d) for a, d in enumerate(depths)}
+    if any(halo.values()):
         data = da.overlap.overlap(
-            data, depth=dict(enumerate(depths)), boundary=dict.fromkeys(range(data.ndim), "nearest")
+            data, depth=halo, boundary=dict.fromkeys(range(data.ndim), "nearest")
         )
     out = data.map_blocks(
         reduce_block,
