@@ -58,7 +58,7 @@ def test_accessor_keeps_no_state(img):
 def test_tree_without_levels_is_an_error():
     tree = xr.DataTree.from_dict({"/": xr.Dataset(), "foo": xr.Dataset({"a": ("x", np.zeros(2))})})
     with pytest.raises(xn.NgffError, match="no multiscale levels"):
-        tree.ngff.levels
+        _ = tree.ngff.levels
 
 
 def test_mode_validation_of_tree_to_zarr(img, tmp_path):

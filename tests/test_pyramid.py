@@ -185,7 +185,7 @@ def test_building_computes_nothing(method):
         _ = ms.ngff.metadata
     with pytest.raises(AssertionError, match="computed"):
         with dask.config.set(scheduler=_raising_scheduler):
-            ms.ngff.levels[2].values
+            _ = ms.ngff.levels[2].values
 
 
 # -- values and geometry -------------------------------------------------------------------
