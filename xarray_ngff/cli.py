@@ -259,7 +259,7 @@ def _cluster(workers: int | None, memory_limit: str | None) -> Iterator[Any]:
         n_workers=n,
         threads_per_worker=threads,
         memory_limit=memory_limit or "auto",
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: never collide with a running dashboard
     )
     client = Client(cluster)
     try:
