@@ -26,6 +26,8 @@ __all__ = [
     "PlateError",
     "NgffWarning",
     "UnitWarning",
+    "InputError",
+    "UnsupportedInputError",
 ]
 
 
@@ -147,3 +149,11 @@ class NgffWarning(UserWarning):
 
 class UnitWarning(NgffWarning):
     """A unit outside the NGFF vocabulary; it is kept as given."""
+
+
+class InputError(NgffError):
+    """An input file or store that is missing or cannot be read (command line ``convert``)."""
+
+
+class UnsupportedInputError(InputError):
+    """An input whose format or layout ``convert`` cannot read."""

@@ -1,0 +1,120 @@
+"""The documentation site builds with warnings as errors, and every notebook executes."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_docs_build_strict(tmp_path):
+    site = tmp_path / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "-d",
+            str(site),
+        ],  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for page in ("index.html", "multiscales/index.html", "cli/index.html", "api/index.html"):
+        assert (site / page).is_file(), page
+    # figures are drawn at build time (nothing binary is committed) and are real PNGs
+    for figure in ("geometry", "levels", "methods"):
+        data = (site / "figures" / f"{figure}.png").read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 10_000
+    cli_page = (site / "cli" / "index.html").read_text()
+    assert "usage: xarray-ngff convert" in cli_page and "--chunks-per-shard" in cli_page
+    api_page = (site / "api" / "index.html").read_text()
+    assert "to_multiscales" in api_page and "NgffDataTreeAccessor" in api_page
+    home = re.sub(r"<[^>]+>", "", (site / "index.html").read_text())
+    assert "xarray-ngff convert --sample cells_3d cells.ome.zarr" in home
+
+
+def test_readme_leads_with_the_two_commands():
+    lines = (ROOT / "README.md").read_text().splitlines()
+    code = [ln for ln in lines if ln.startswith("python3 -m pip")]
+    assert code[:2] == [
+        'python3 -m pip install ".[cli]" && xarray-ngff convert --sample cells_3d cells.ome.zarr',
+        'python3 -m pip install -e ".[test]" && python3 -m pytest',
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_stored_without_outputs(path):
+    nbformat = pytest.importorskip("nbformat")
+    book = nbformat.read(path, as_version=4)
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert code
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_executes(path, tmp_path, monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    book = nbformat.read(path, as_version=4)
+    # a notebook names the modules it needs; parts of the API that land later skip cleanly
+    for module in book.metadata.get("xarray_ngff", {}).get("requires", []):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{path.name} needs {module}, which is not installed")
+    # the kernel must import this checkout's xarray_ngff
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    client = nbclient.NotebookClient(
+        book,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    errors = [
+        out
+        for cell in book.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "error"
+    ]
+    assert not errors
+    images = [
+        out
+        for cell in book.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if "image/png" in out.get("data", {})
+    ]
+    assert images, f"{path.name} drew no figure"
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    pytest.importorskip("xarray_ngff.writer")
+    pytest.importorskip("xarray_ngff.backend")
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    assert len(block.strip().splitlines()) == 5
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    back = namespace["back"]
+    assert [lvl.shape for lvl in back.ngff.levels] == [(64, 256, 256), (32, 128, 128), (16, 64, 64)]
+    assert back.ngff.levels[0].ngff.axes_units["z"] == "micrometer"
