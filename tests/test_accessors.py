@@ -65,3 +65,9 @@ def test_mode_validation_of_tree_to_zarr(img, tmp_path):
     ms = img.ngff.to_multiscales(scale_factors=[2])
     with pytest.raises(xn.NgffError, match="mode='a'"):
         ms.ngff.to_zarr(tmp_path / "x.ome.zarr", mode="a")
+
+
+def test_level_node_accessor_describes_the_level(img):
+    ms = img.ngff.to_multiscales(scale_factors=[2], chunks=16)
+    assert ms["scale1"].ngff.scale == ms.ngff.levels[1].ngff.scale
+    assert ms["scale1"].ngff.scale["x"] == 2 * ms.ngff.scale["x"]

@@ -103,6 +103,9 @@ class NgffDataTreeAccessor(_GeometryMixin):
     """
 
     def _geometry_source(self):
+        # a level node (``ms["scale1"]``) describes itself; a pyramid describes level 0
+        if self._obj.has_data and not self._obj.children:
+            return _pyramid.tree_image(self._obj)
         return _pyramid.tree_levels(self._obj)[0]
 
     @property
