@@ -58,9 +58,7 @@ def translate_errors(store: object, path: str | None) -> Iterator[None]:
     except NgffError:
         raise
     except zarr.errors.GroupNotFoundError as err:
-        raise NotOmeZarrError(
-            f"no Zarr group found: {err}", store=store, path=path or "/"
-        ) from err
+        raise NotOmeZarrError(f"no Zarr group found: {err}", store=store, path=path or "/") from err
     except zarr.errors.ArrayNotFoundError as err:
         raise MissingArrayError(f"no Zarr array found: {err}", store=store, path=path) from err
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
