@@ -68,7 +68,8 @@ def write_image(
         if shards is not None:
             sh = kwargs["shards"]
             ch = tuple(
-                c if s % c == 0 else s for c, s in zip((max(1, s // 2) for s in sh), sh, strict=True)
+                c if s % c == 0 else s
+                for c, s in zip((max(1, s // 2) for s in sh), sh, strict=True)
             )
         z = group.create_array(path, shape=arr.shape, dtype=arr.dtype, chunks=ch, **kwargs)
         z[...] = arr
@@ -79,7 +80,9 @@ def write_image(
             tr = [translation.get(d, 0.0) for d in dims]
             entry["coordinateTransformations"] = [{"type": "scale", "scale": s}]
             if any(tr):
-                entry["coordinateTransformations"].append({"type": "translation", "translation": tr})
+                entry["coordinateTransformations"].append(
+                    {"type": "translation", "translation": tr}
+                )
         datasets.append(entry)
     ms: dict = {"datasets": datasets}
     if name is not None:
@@ -136,7 +139,9 @@ def write_labels(
 ) -> dict[str, np.ndarray]:
     """Add a labels group with 2D (y, x) label images; returns level-0 data per name."""
     zarr_format = 3 if version == "0.5" else 2
-    labels = zarr.open_group(str(pathlib.Path(image_root) / "labels"), mode="w", zarr_format=zarr_format)
+    labels = zarr.open_group(
+        str(pathlib.Path(image_root) / "labels"), mode="w", zarr_format=zarr_format
+    )
     if list_in_attrs:
         if version == "0.5":
             labels.attrs["ome"] = {"version": "0.5", "labels": names}

@@ -17,8 +17,13 @@ from xarray_ngff.errors import MetadataError
 def image_path(tmp_path):
     path = tmp_path / "img.ome.zarr"
     data = write_image(
-        path, "0.4", dims="cyx", shape=(2, 8, 12), channel_names=["a", "b"],
-        scale={"y": 0.5, "x": 0.5}, units={"y": "micrometer", "x": "micrometer"},
+        path,
+        "0.4",
+        dims="cyx",
+        shape=(2, 8, 12),
+        channel_names=["a", "b"],
+        scale={"y": 0.5, "x": 0.5},
+        units={"y": "micrometer", "x": "micrometer"},
     )
     write_labels(path, "0.4", ["cells"])
     return path, data

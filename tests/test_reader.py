@@ -270,8 +270,12 @@ def test_plate_without_hcs_module(tmp_path):
         pytest.skip("xarray_ngff.hcs exists: plates are read by it")
     path = tmp_path / "p.ome.zarr"
     g = zarr.open_group(path, mode="w", zarr_format=2)
-    g.attrs["plate"] = {"version": "0.4", "rows": [{"name": "A"}], "columns": [{"name": "1"}],
-                        "wells": [{"path": "A/1", "rowIndex": 0, "columnIndex": 0}]}
+    g.attrs["plate"] = {
+        "version": "0.4",
+        "rows": [{"name": "A"}],
+        "columns": [{"name": "1"}],
+        "wells": [{"path": "A/1", "rowIndex": 0, "columnIndex": 0}],
+    }
     with pytest.raises(PlateError, match="not supported yet") as err:
         from_ngff_zarr(path)
     assert err.value.field == "plate"

@@ -16,7 +16,9 @@ def _ramp(shape, dtype="uint16"):
 
 
 @pytest.mark.parametrize(
-    ("version", "shards"), [("0.4", None), ("0.5", None), ("0.5", 2)], ids=["0.4", "0.5", "0.5-sharded"]
+    ("version", "shards"),
+    [("0.4", None), ("0.5", None), ("0.5", 2)],
+    ids=["0.4", "0.5", "0.5-sharded"],
 )
 def test_ngff_zarr(tmp_path, version, shards):
     nz = pytest.importorskip("ngff_zarr")

@@ -39,9 +39,7 @@ def test_memory_store():
     store = zarr.storage.MemoryStore()
     g = zarr.open_group(store, mode="w", zarr_format=3)
     data = write_image(None, "0.5", dims="yx", shape=(4, 6), levels=1, group=g)
-    np.testing.assert_array_equal(
-        from_ngff_zarr(store)["scale0"]["image"].values, data[0]
-    )
+    np.testing.assert_array_equal(from_ngff_zarr(store)["scale0"]["image"].values, data[0])
 
 
 def test_missing_location_names_store(tmp_path):
@@ -89,8 +87,12 @@ def test_s3_anonymous_default(monkeypatch):
 def test_http(http_server):
     directory, base = http_server
     data = write_image(
-        directory / "img.ome.zarr", "0.4", dims="cyx", shape=(2, 8, 12),
-        channel_names=["a", "b"], scale={"y": 0.5, "x": 0.5},
+        directory / "img.ome.zarr",
+        "0.4",
+        dims="cyx",
+        shape=(2, 8, 12),
+        channel_names=["a", "b"],
+        scale={"y": 0.5, "x": 0.5},
     )
     write_labels(directory / "img.ome.zarr", "0.4", ["cells"])
     tree = from_ngff_zarr(base + "/img.ome.zarr")

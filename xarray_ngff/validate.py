@@ -359,7 +359,7 @@ class _Walker:
                     self.p.add(
                         path,
                         f"{dfield}.path",
-                        f"array {dpath!r} dimension_names {dim_names} must equal the axis "
+                        f"array {dpath!r} dimension_names {dim_names and list(dim_names)} must equal the axis "
                         f"names {names}",
                     )
             if label and np.dtype(array.dtype).kind not in "iu":
