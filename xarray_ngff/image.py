@@ -203,11 +203,13 @@ def make_coords(
         s = float(scale.get(dim, 1.0))
         t = float(translation.get(dim, 0.0))
         values = t + s * np.arange(n, dtype=np.float64)
-        attrs: dict[str, Any] = {"axis": _CF_AXIS[dim], "spacing": s}
+        attrs: dict[str, Any] = {"spacing": s}
+        if dim in _CF_AXIS:  # custom axis names (readers meet them) get no CF axis
+            attrs["axis"] = _CF_AXIS[dim]
+            attrs["long_name"] = "time" if dim == "t" else dim
         unit = units.get(dim)
         if unit:
             attrs["units"] = unit
-        attrs["long_name"] = {"t": "time", "z": "z", "y": "y", "x": "x"}[dim]
         coords[dim] = xr.Variable(dim, values, attrs)
     return coords
 
