@@ -239,7 +239,8 @@ def _input_chunks(chunks: tuple[int, ...], size: int, factor: int, depth: int) -
     if size % step:
         out.append(size % step)
     if len(out) > 1 and out[-1] < max(depth, 1):
-        out[-2] += out.pop()
+        last = out.pop()
+        out[-1] += last
     return tuple(out)
 
 
