@@ -253,7 +253,7 @@ def _gaussian_mosaic(
     spans ``out_shape * factors``, slab by slab along the first downsampled axis."""
     work = work_dtype(dtype)
     radii = [gaussian_radius(f) for f in factors]
-    kernels = [window_kernel(f).astype(work) for f in factors]
+    kernels = [window_kernel(f).astype(work) if f > 1 else None for f in factors]
     axes = [a for a, f in enumerate(factors) if f > 1]
     lo = [o - r for o, r in zip(origin, radii, strict=True)]
     hi = [o + n * f + r for o, n, f, r in zip(origin, out_shape, factors, radii, strict=True)]
