@@ -127,8 +127,11 @@ def _modules(x) -> tuple[ModuleType, ModuleType]:
     return np, ndi
 
 
-def _cast(x, dtype: np.dtype, xp: ModuleType):
-    """Back to the source dtype; integers are rounded (never truncated) and clipped."""
+def _cast(x, dtype: np.dtype, xp: ModuleType, inplace: bool = False):
+    """Back to the source dtype; integers are rounded (never truncated) and clipped.
+
+    ``inplace``: ``x`` is a scratch array that may be overwritten (saves two temporaries).
+    """
     dtype = np.dtype(dtype)
     if x.dtype == dtype:
         return x
@@ -136,7 +139,10 @@ def _cast(x, dtype: np.dtype, xp: ModuleType):
         return x >= 0.5
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
-        x = xp.clip(xp.rint(x), info.min, info.max)
+        if inplace:
+            x = xp.clip(np.rint(x, out=x), info.min, info.max, out=x)
+        else:
+            x = xp.clip(xp.rint(x), info.min, info.max)
     return x.astype(dtype)
 
 
@@ -182,7 +188,18 @@ class _Mosaic:
         self.shape = tuple(shape)
 
     def read(self, lo: Sequence[int], hi: Sequence[int]) -> np.ndarray:
-        """The box ``[lo, hi)`` (may reach outside ``[0, shape)``) in the pieces' dtype."""
+        """The box ``[lo, hi)`` (may reach outside ``[0, shape)``) in the pieces' dtype.
+
+        A box inside one piece is a view of it (no copy); otherwise a new array.
+        """
+        if all(o >= 0 and h <= n for o, h, n in zip(lo, hi, self.shape, strict=True)):
+            for piece, start in zip(self.pieces, self.starts, strict=True):
+                if all(
+                    s <= o and h <= s + n
+                    for o, h, s, n in zip(lo, hi, start, piece.shape, strict=True)
+                ):
+                    box = zip(lo, hi, start, strict=True)
+                    return piece[tuple(slice(o - s, h - s) for o, h, s in box)]
         out = np.empty([h - o for o, h in zip(lo, hi, strict=True)], self.pieces[0].dtype)
         clo = [min(max(o, 0), n - 1) for o, n in zip(lo, self.shape, strict=True)]
         chi = [max(min(h, n), c + 1) for h, n, c in zip(hi, self.shape, clo, strict=True)]
@@ -239,7 +256,7 @@ def _strided_pass(x: np.ndarray, axis: int, factor: int, kernel: np.ndarray, wor
 
 #: bytes of source data read per slab: small enough for the CPU cache, big enough that the
 #: per-call overhead of NumPy stays negligible
-_SLAB_BYTES = 4 << 20
+_SLAB_BYTES = 2 << 20
 
 
 def _gaussian_mosaic(
@@ -260,7 +277,7 @@ def _gaussian_mosaic(
     out = np.empty(tuple(out_shape), work)
     if not axes:
         out[...] = mosaic.read(lo, hi)
-        return _cast(out, dtype, np)
+        return _cast(out, dtype, np, inplace=True)
     sa = axes[0]
     f, r = factors[sa], radii[sa]
     plane = np.dtype(mosaic.pieces[0].dtype).itemsize * math.prod(
@@ -275,7 +292,7 @@ def _gaussian_mosaic(
         for axis in axes:
             x = _strided_pass(x, axis, factors[axis], kernels[axis], work)
         out[pre + (slice(s0, s1),)] = x
-    return _cast(out, dtype, np)
+    return _cast(out, dtype, np, inplace=True)
 
 
 def gaussian_reduce_pieces(

@@ -308,7 +308,8 @@ def _downsample(
             for n, f in zip(data.shape, factors, strict=True)
         )
         return data[index].rechunk(tuple(out_chunks[d] for d in dims))
-    if method == "gaussian" and isinstance(data._meta, np.ndarray):
+    known = not any(math.isnan(c) for cs in data.chunks for c in cs)
+    if method == "gaussian" and isinstance(data._meta, np.ndarray) and known:
         return _gaussian_level(data, factors, tuple(out_chunks[d] for d in dims))
     # crop to whole windows: level size is floor(N / F)
     data = data[tuple(slice(0, (n // f) * f) for n, f in zip(data.shape, factors, strict=True))]
