@@ -131,3 +131,22 @@ def test_source_smaller_than_radius():
     x = _random((4, 3, 50), "float64")
     out = gaussian_reduce_pieces([x], [(0, 0, 0)], (4, 2, 50), (0, 0, 0), (1, 1, 25), (4, 2, 2))
     np.testing.assert_allclose(out, _reference(x, (4, 2, 2)), rtol=1e-12)
+
+
+def test_block_inside_one_piece_reads_a_view():
+    """A box that one piece covers is read without a copy, with the same result."""
+    from xarray_ngff.methods import _Mosaic
+
+    x = _random((40, 40, 40), "uint16")
+    mosaic = _Mosaic([x[:20], x[20:]], [(0, 0, 0), (20, 0, 0)], x.shape)
+    inside = mosaic.read((21, 3, 4), (30, 20, 40))
+    assert np.shares_memory(inside, x)
+    np.testing.assert_array_equal(inside, x[21:30, 3:20, 4:40])
+    across = mosaic.read((15, -2, 4), (25, 20, 43))
+    expected = np.pad(x, ((0, 0), (2, 0), (0, 3)), mode="edge")[15:25, 0:22, 4:43]
+    np.testing.assert_array_equal(across, expected)
+    out = gaussian_reduce_pieces(
+        mosaic.pieces, mosaic.starts, x.shape, (20, 8, 8), (4, 4, 4), (2,) * 3
+    )
+    ref = np.rint(_reference(x, (2, 2, 2)))[10:14, 4:8, 4:8]
+    assert np.abs(out.astype(np.float64) - ref).max() <= 1
