@@ -28,6 +28,7 @@ __all__ = [
     "gaussian_sigma",
     "gaussian_radius",
     "gaussian_weights",
+    "gaussian_reduce_pieces",
     "nearest_offset",
     "reduce_block",
     "work_dtype",
@@ -73,6 +74,21 @@ def gaussian_weights(factor: int) -> np.ndarray:
     return w / w.sum()
 
 
+def window_kernel(factor: int) -> np.ndarray:
+    """The Gaussian of ``factor`` followed by the mean of ``factor`` pixels, as one kernel.
+
+    Output pixel ``j`` of an axis is ``sum(k[i] * x[j * factor - radius + i])`` for ``i`` in
+    ``range(2 * radius + factor)``; the kernel is symmetric and sums to one.
+
+    Examples
+    --------
+    >>> k = window_kernel(2)
+    >>> len(k), round(float(k.sum()), 12), bool(np.allclose(k, k[::-1]))
+    (8, 1.0, True)
+    """
+    return np.convolve(gaussian_weights(factor), np.ones(factor)) / factor
+
+
 def nearest_offset(factor: int) -> int:
     """Index, inside each window of ``factor`` pixels, of the pixel ``nearest`` keeps.
 
@@ -111,8 +127,11 @@ def _modules(x) -> tuple[ModuleType, ModuleType]:
     return np, ndi
 
 
-def _cast(x, dtype: np.dtype, xp: ModuleType):
-    """Back to the source dtype; integers are rounded (never truncated) and clipped."""
+def _cast(x, dtype: np.dtype, xp: ModuleType, inplace: bool = False):
+    """Back to the source dtype; integers are rounded (never truncated) and clipped.
+
+    ``inplace``: ``x`` is a scratch array that may be overwritten (saves two temporaries).
+    """
     dtype = np.dtype(dtype)
     if x.dtype == dtype:
         return x
@@ -120,7 +139,10 @@ def _cast(x, dtype: np.dtype, xp: ModuleType):
         return x >= 0.5
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
-        x = xp.clip(xp.rint(x), info.min, info.max)
+        if inplace:
+            x = xp.clip(np.rint(x, out=x), info.min, info.max, out=x)
+        else:
+            x = xp.clip(xp.rint(x), info.min, info.max)
     return x.astype(dtype)
 
 
@@ -154,6 +176,191 @@ def _mode_last(v, xp: ModuleType):
     return xp.take_along_axis(s, best[..., None], axis=-1)[..., 0]
 
 
+class _Mosaic:
+    """Blocks of one array, read back as any box, edge-replicated outside ``shape``
+    (``mode='nearest'``), so a block needs no halo copies from its neighbours."""
+
+    def __init__(
+        self, pieces: Sequence[np.ndarray], starts: Sequence[Sequence[int]], shape: Sequence[int]
+    ) -> None:
+        self.pieces = pieces
+        self.starts = starts
+        self.shape = tuple(shape)
+
+    def read(self, lo: Sequence[int], hi: Sequence[int]) -> np.ndarray:
+        """The box ``[lo, hi)`` (may reach outside ``[0, shape)``) in the pieces' dtype.
+
+        A box inside one piece is a view of it (no copy); otherwise a new array.
+        """
+        if all(o >= 0 and h <= n for o, h, n in zip(lo, hi, self.shape, strict=True)):
+            for piece, start in zip(self.pieces, self.starts, strict=True):
+                if all(
+                    s <= o and h <= s + n
+                    for o, h, s, n in zip(lo, hi, start, piece.shape, strict=True)
+                ):
+                    box = zip(lo, hi, start, strict=True)
+                    return piece[tuple(slice(o - s, h - s) for o, h, s in box)]
+        out = np.empty([h - o for o, h in zip(lo, hi, strict=True)], self.pieces[0].dtype)
+        clo = [min(max(o, 0), n - 1) for o, n in zip(lo, self.shape, strict=True)]
+        chi = [max(min(h, n), c + 1) for h, n, c in zip(hi, self.shape, clo, strict=True)]
+        for piece, start in zip(self.pieces, self.starts, strict=True):
+            a = [max(c, s) for c, s in zip(clo, start, strict=True)]
+            b = [min(c, s + n) for c, s, n in zip(chi, start, piece.shape, strict=True)]
+            if any(i >= j for i, j in zip(a, b, strict=True)):
+                continue
+            dst = tuple(slice(i - o, j - o) for i, j, o in zip(a, b, lo, strict=True))
+            src = tuple(slice(i - s, j - s) for i, j, s in zip(a, b, start, strict=True))
+            out[dst] = piece[src]
+        # nearest: replicate the edge planes, one axis after the other (separable)
+        for axis in range(out.ndim):
+            left, right = clo[axis] - lo[axis], hi[axis] - chi[axis]
+            n = out.shape[axis]
+            pre = (slice(None),) * axis
+            if left > 0:
+                out[pre + (slice(0, left),)] = out[pre + (slice(left, left + 1),)]
+            if right > 0:
+                out[pre + (slice(n - right, n),)] = out[pre + (slice(n - right - 1, n - right),)]
+        return out
+
+
+def _strided_pass(x: np.ndarray, axis: int, factor: int, kernel: np.ndarray, work: np.dtype):
+    """Valid correlation of ``x`` with ``kernel`` along ``axis``, kept every ``factor`` pixels.
+
+    The kernel is symmetric, so taps are paired (one add instead of two multiplies); the first
+    pass also casts the source dtype to ``work``, without a separate copy.
+    """
+    length = len(kernel)
+    n = (x.shape[axis] - length) // factor + 1
+    pre = (slice(None),) * axis
+
+    def tap(i: int) -> np.ndarray:
+        return x[pre + (slice(i, i + (n - 1) * factor + 1, factor),)]
+
+    shape = x.shape[:axis] + (n,) + x.shape[axis + 1 :]
+    out = np.empty(shape, work)
+    tmp = np.empty(shape, work) if length > 2 else None
+    half = length // 2
+    for i in range(half):
+        dst = out if i == 0 else tmp
+        np.add(tap(i), tap(length - 1 - i), out=dst, dtype=work)
+        np.multiply(dst, kernel[i], out=dst)
+        if i:
+            out += tmp
+    if length % 2:
+        dst = out if half == 0 else tmp
+        np.multiply(tap(half), kernel[half], out=dst, dtype=work)
+        if half:
+            out += tmp
+    return out
+
+
+#: bytes of source data read per slab: small enough for the CPU cache, big enough that the
+#: per-call overhead of NumPy stays negligible
+_SLAB_BYTES = 2 << 20
+
+
+def _gaussian_mosaic(
+    mosaic: _Mosaic,
+    origin: Sequence[int],
+    out_shape: Sequence[int],
+    factors: Sequence[int],
+    dtype: np.dtype,
+) -> np.ndarray:
+    """Gaussian-and-mean downsampling of the box of ``mosaic`` that starts at ``origin`` and
+    spans ``out_shape * factors``, slab by slab along the first downsampled axis."""
+    work = work_dtype(dtype)
+    radii = [gaussian_radius(f) for f in factors]
+    kernels = [window_kernel(f).astype(work) if f > 1 else None for f in factors]
+    axes = [a for a, f in enumerate(factors) if f > 1]
+    lo = [o - r for o, r in zip(origin, radii, strict=True)]
+    hi = [o + n * f + r for o, n, f, r in zip(origin, out_shape, factors, radii, strict=True)]
+    out = np.empty(tuple(out_shape), work)
+    if not axes:
+        out[...] = mosaic.read(lo, hi)
+        return _cast(out, dtype, np, inplace=True)
+    sa = axes[0]
+    f, r = factors[sa], radii[sa]
+    plane = np.dtype(mosaic.pieces[0].dtype).itemsize * math.prod(
+        h - o for a, (o, h) in enumerate(zip(lo, hi, strict=True)) if a != sa
+    )
+    slab = max(1, _SLAB_BYTES // max(1, plane * f))
+    pre = (slice(None),) * sa
+    for s0 in range(0, out_shape[sa], slab):
+        s1 = min(out_shape[sa], s0 + slab)
+        lo[sa], hi[sa] = origin[sa] + s0 * f - r, origin[sa] + s1 * f + r
+        x = mosaic.read(lo, hi)
+        for axis in axes:
+            x = _strided_pass(x, axis, factors[axis], kernels[axis], work)
+        out[pre + (slice(s0, s1),)] = x
+    return _cast(out, dtype, np, inplace=True)
+
+
+def gaussian_reduce_pieces(
+    pieces: Sequence[np.ndarray],
+    starts: Sequence[Sequence[int]],
+    shape: Sequence[int],
+    origin: Sequence[int],
+    out_shape: Sequence[int],
+    factors: Sequence[int],
+):
+    """Gaussian downsampling of one output block, read straight from the source blocks.
+
+    The source is an array of ``shape`` (already cropped to whole windows) of which
+    ``pieces`` (NumPy blocks starting at ``starts``) cover at least the output block's windows
+    plus the Gaussian radius (clipped to the array); outside the array the edge is replicated,
+    as ``scipy.ndimage`` does with ``mode='nearest'``. This fuses the rechunk, the halo exchange
+    and the cast to the working dtype of a blockwise pipeline into one read.
+
+    Parameters
+    ----------
+    pieces, starts
+        Source blocks and the index of their first element in the source array.
+    shape
+        Shape of the (cropped) source array.
+    origin
+        Index in the source of the first pixel of the output block's first window.
+    out_shape
+        Shape of the output block.
+    factors
+        Integer downsampling factor per axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        The output block, in the source dtype (integers rounded).
+
+    Examples
+    --------
+    >>> x = np.arange(64, dtype="float64").reshape(8, 8)
+    >>> halves = [x[:, :4], x[:, 4:]]
+    >>> out = gaussian_reduce_pieces(halves, [(0, 0), (0, 4)], (8, 8), (0, 0), (4, 4), (2, 2))
+    >>> bool(np.allclose(out, reduce_block(np.pad(x, 3, mode="edge"), (2, 2), "gaussian",
+    ...                                    (3, 3))))
+    True
+    """
+    mosaic = _Mosaic(pieces, starts, shape)
+    return _gaussian_mosaic(mosaic, origin, out_shape, factors, mosaic.pieces[0].dtype)
+
+
+def _gaussian_correlate(block, factors: Sequence[int], depths: Sequence[int], xp, ndi):
+    """Reference Gaussian path: ``correlate1d`` per axis, then crop and window mean (used for
+    CuPy blocks, and to check the NumPy fast path)."""
+    x = block.astype(work_dtype(block.dtype), copy=False)
+    # largest factors first: each pass shrinks the data the next pass filters
+    for axis in sorted(range(x.ndim), key=lambda a: -factors[a]):
+        f = factors[axis]
+        if f == 1:
+            continue
+        x = ndi.correlate1d(
+            x, xp.asarray(gaussian_weights(f), dtype=x.dtype), axis=axis, mode="nearest"
+        )
+        d = depths[axis]
+        core = (x.shape[axis] - 2 * d) // f * f
+        x = x[(slice(None),) * axis + (slice(d, d + core),)]
+        x = _window_view(x, axis, f).mean(axis=axis + 1, dtype=x.dtype)
+    return _cast(x, block.dtype, xp)
+
+
 def reduce_block(
     block,
     factors: Sequence[int],
@@ -178,21 +385,12 @@ def reduce_block(
     dtype = block.dtype
     factors = tuple(int(f) for f in factors)
     if method == "gaussian":
-        x = block.astype(work_dtype(dtype), copy=False)
         depths = tuple(depths or (0,) * block.ndim)
-        # smallest factors first: each pass shrinks the data the next pass filters
-        for axis in sorted(range(x.ndim), key=lambda a: -factors[a]):
-            f = factors[axis]
-            if f == 1:
-                continue
-            x = ndi.correlate1d(
-                x, xp.asarray(gaussian_weights(f), dtype=x.dtype), axis=axis, mode="nearest"
-            )
-            d = depths[axis]
-            core = (x.shape[axis] - 2 * d) // f * f
-            x = x[(slice(None),) * axis + (slice(d, d + core),)]
-            x = _window_view(x, axis, f).mean(axis=axis + 1, dtype=x.dtype)
-        return _cast(x, dtype, xp)
+        if xp is not np:
+            return _gaussian_correlate(block, factors, depths, xp, ndi)
+        out_shape = [(n - 2 * d) // f for n, d, f in zip(block.shape, depths, factors, strict=True)]
+        mosaic = _Mosaic([block], [(0,) * block.ndim], block.shape)
+        return _gaussian_mosaic(mosaic, depths, out_shape, factors, dtype)
     if method in ("mean", "min", "max"):
         x = block.astype(work_dtype(dtype), copy=False) if method == "mean" else block
         for axis, f in enumerate(factors):

@@ -24,7 +24,10 @@ is never reduced; with chunks 32 it would wait until y/x reach 2 um, then shrink
 
 from __future__ import annotations
 
+import bisect
+import functools
 import importlib.metadata
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,6 +35,8 @@ from typing import Any
 import dask.array as da
 import numpy as np
 import xarray as xr
+from dask.base import tokenize
+from dask.highlevelgraph import HighLevelGraph
 
 from .errors import (
     InvalidChunksError,
@@ -54,6 +59,7 @@ from .methods import (
     METHODS,
     WINDOW_CENTRED,
     gaussian_radius,
+    gaussian_reduce_pieces,
     nearest_offset,
     reduce_block,
 )
@@ -244,6 +250,49 @@ def _input_chunks(chunks: tuple[int, ...], size: int, factor: int, depth: int) -
     return tuple(out)
 
 
+def _gaussian_level(data: da.Array, factors: tuple[int, ...], target: tuple[int, ...]) -> da.Array:
+    """Gaussian step on a NumPy-backed dask array, one task per output chunk.
+
+    Each task reads the source chunks its windows and the Gaussian radius touch and reduces
+    them in one go (:func:`~xarray_ngff.methods.gaussian_reduce_pieces`): no rechunk, no halo
+    copies and no float copy of the input are ever held in memory, and the output chunks are
+    the requested ones.
+    """
+    shape = tuple(n // f * f for n, f in zip(data.shape, factors, strict=True))
+    out_shape = tuple(n // f for n, f in zip(data.shape, factors, strict=True))
+    out_chunks = da.core.normalize_chunks(target, out_shape)
+    radii = tuple(gaussian_radius(f) for f in factors)
+    bounds = [tuple(itertools.accumulate(c, initial=0)) for c in data.chunks]
+    name = "gaussian-downsample-" + tokenize(data, factors, out_chunks)
+    out_bounds = [tuple(itertools.accumulate(c, initial=0)) for c in out_chunks]
+    # per axis and output chunk: (origin, size, source chunk indices it reads)
+    per_axis = []
+    for b, ob, n, f, r in zip(bounds, out_bounds, shape, factors, radii, strict=True):
+        entries = []
+        for o0, o1 in itertools.pairwise(ob):
+            lo, hi = max(o0 * f - r, 0), min(o1 * f + r, n)
+            first = bisect.bisect_right(b, lo) - 1
+            last = bisect.bisect_left(b, hi) - 1
+            entries.append((o0 * f, o1 - o0, range(first, last + 1)))
+        per_axis.append(entries)
+    dsk: dict[Any, Any] = {}
+    for index in itertools.product(*(range(len(c)) for c in out_chunks)):
+        entries = [per_axis[a][i] for a, i in enumerate(index)]
+        sources = list(itertools.product(*(e[2] for e in entries)))
+        starts = [tuple(bounds[a][j] for a, j in enumerate(src)) for src in sources]
+        task = functools.partial(
+            gaussian_reduce_pieces,
+            starts=starts,
+            shape=shape,
+            origin=tuple(e[0] for e in entries),
+            out_shape=tuple(e[1] for e in entries),
+            factors=factors,
+        )
+        dsk[(name, *index)] = (task, [(data.name, *src) for src in sources])
+    graph = HighLevelGraph.from_collections(name, dsk, dependencies=[data])
+    return da.Array(graph, name, out_chunks, meta=data._meta)
+
+
 def _downsample(
     data: da.Array,
     dims: Sequence[str],
@@ -259,6 +308,9 @@ def _downsample(
             for n, f in zip(data.shape, factors, strict=True)
         )
         return data[index].rechunk(tuple(out_chunks[d] for d in dims))
+    known = not any(math.isnan(c) for cs in data.chunks for c in cs)
+    if method == "gaussian" and isinstance(data._meta, np.ndarray) and known:
+        return _gaussian_level(data, factors, tuple(out_chunks[d] for d in dims))
     # crop to whole windows: level size is floor(N / F)
     data = data[tuple(slice(0, (n // f) * f) for n, f in zip(data.shape, factors, strict=True))]
     depths = tuple(gaussian_radius(f) if method == "gaussian" else 0 for f in factors)
@@ -388,13 +440,19 @@ def to_multiscales(
     level0 = image.copy(data=data.rechunk(tuple(min(chunk_sizes[d], sizes[d]) for d in dims)))
     level0.name = name
     levels = [level0]
+    # The Gaussian tasks read any chunking, so level 1 reads the source chunks when they are
+    # larger than level 0's: level 0's rechunked copies are then never held for level 1.
+    source = level0.data
+    if method == "gaussian" and math.prod(data.numblocks) <= math.prod(source.numblocks):
+        source = data
     offsets = dict.fromkeys(_spatial(dims), 0.0)
     previous = dict.fromkeys(_spatial(dims), 1)
     for factors in ladder:
         rel = {d: factors[d] // previous[d] for d in factors}
         level_sizes = {d: sizes[d] // factors.get(d, 1) for d in dims}
         out_chunks = {d: min(chunk_sizes[d], level_sizes[d]) for d in dims}
-        new = _downsample(levels[-1].data, dims, rel, method, out_chunks)
+        new = _downsample(source, dims, rel, method, out_chunks)
+        source = new
         for d, r in rel.items():
             if method in WINDOW_CENTRED:
                 offsets[d] = (factors[d] - 1) / 2
