@@ -1,0 +1,512 @@
+"""Read OME-Zarr 0.1–0.5 into the multiscales DataTree.
+
+The tree of an image has a root holding the group's original attributes and children
+``scale0 … scaleN`` (one per ``datasets`` entry, whatever its path in the store), each a
+Dataset with one variable named after the multiscales ``name`` (default ``image``) and the
+physical coordinates built from the transforms. Label images go under
+``labels/<name>/scaleN``; bioformats2raw series under their own paths.
+
+Geometry
+--------
+Per level, ``scale = ms_scale * ds_scale`` and ``translation = ms_scale * ds_translation +
+ms_translation`` (the multiscales-level transform is applied after the dataset's own).
+Versions 0.1–0.3 carry no transforms: level 0 is unit-spaced with its first pixel at 0, and
+a lower level ``k`` gets, per axis, the spacing ``n0 / nk`` implied by its shape (rounded to the
+integer factor when ``n0 // f == nk`` or ``ceil(n0 / f) == nk``) and translation 0 (early
+writers subsampled with ``[::f]``, which keeps pixel 0).
+
+Laziness
+--------
+Opening reads metadata only (for Zarr v2 arrays that declare ``.`` chunk keys, one existence
+check tells whether the chunks actually use ``/`` keys, as some early writers did). Arrays are
+dask arrays with the stored chunks (the inner chunks of shards) for ``chunks={}``, or lazily
+indexed backend arrays for ``chunks=None``. Missing chunks read as the fill value.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import dask.array as da
+import numpy as np
+import xarray as xr
+import zarr
+from dask.base import tokenize
+from xarray.backends.common import BackendArray
+from xarray.core import indexing
+
+from .errors import (
+    InvalidDimsError,
+    MetadataError,
+    NgffWarning,
+    NotOmeZarrError,
+    PlateError,
+)
+from .image import NGFF_DIMS, make_coords
+from .metadata.bf2raw import bf2raw_layout, bf2raw_series
+from .metadata.labels import parse_labels_group
+from .metadata.model import Multiscale
+from .metadata.parse import ome_attrs, parse_multiscales
+from .pyramid import level_name
+from .store import NgffStore, open_store, translate_errors
+
+__all__ = ["from_ngff_zarr", "open_ngff_groups", "open_ngff_image_level", "NgffBackendArray"]
+
+
+class NgffBackendArray(BackendArray):
+    """A zarr array behind xarray's lazy indexing (basic, outer and vectorized keys).
+
+    Examples
+    --------
+    >>> import numpy as np, zarr
+    >>> z = zarr.array(np.arange(12).reshape(3, 4))
+    >>> lazy = indexing.LazilyIndexedArray(NgffBackendArray(z, "memory", "0"))
+    >>> np.asarray(lazy[indexing.BasicIndexer((1, slice(None, 2)))]).tolist()
+    [4, 5]
+    """
+
+    __slots__ = ("_array", "_store", "_path", "shape", "dtype")
+
+    def __init__(self, array: zarr.Array, store: str, path: str) -> None:
+        self._array = array
+        self._store = store
+        self._path = path
+        self.shape = tuple(array.shape)
+        self.dtype = np.dtype(array.dtype)
+
+    def get_array(self) -> zarr.Array:
+        return self._array
+
+    def _basic(self, key):
+        with translate_errors(self._store, self._path):
+            return self._array[key]
+
+    def _outer(self, key):
+        with translate_errors(self._store, self._path):
+            return self._array.oindex[key]
+
+    def _vectorized(self, key):
+        with translate_errors(self._store, self._path):
+            return self._array.vindex[key]
+
+    def __getitem__(self, key):
+        if isinstance(key, indexing.VectorizedIndexer):
+            method = self._vectorized
+        elif isinstance(key, indexing.OuterIndexer):
+            method = self._outer
+        else:
+            method = self._basic
+        return indexing.explicit_indexing_adapter(
+            key, self.shape, indexing.IndexingSupport.VECTORIZED, method
+        )
+
+
+class _ChunkGetter:
+    """Reads one dask block from the zarr array, re-raising I/O errors as StoreError."""
+
+    def __init__(self, store: str, path: str) -> None:
+        self.store, self.path = store, path
+
+    def __call__(self, array, index):
+        with translate_errors(self.store, self.path):
+            return array[index]
+
+
+def _join(*parts: str) -> str:
+    return posixpath.join(*[p.strip("/") for p in parts if p and p.strip("/")])
+
+
+def _lazy_data(array: zarr.Array, nstore: NgffStore, path: str, chunks: Any) -> Any:
+    if chunks is None:
+        return indexing.LazilyIndexedArray(NgffBackendArray(array, nstore.name, path))
+    stored = tuple(int(c) for c in array.chunks)  # inner chunks when sharded
+    if isinstance(chunks, Mapping) and not chunks:
+        target: Any = stored
+    else:
+        target = chunks
+    name = "ngff-" + tokenize(nstore.name, path, array.shape, str(array.dtype), target)
+    # one task per block slicing the zarr array; zarr is thread-safe for reads, so no lock
+    return da.from_array(
+        array,
+        chunks=target,
+        name=name,
+        lock=False,
+        getitem=_ChunkGetter(nstore.name, path),
+        meta=np.empty((0,) * array.ndim, dtype=array.dtype),
+        inline_array=True,
+    )
+
+
+def _integer_factor(n0: int, nk: int) -> float:
+    if nk <= 0:
+        return 1.0
+    f = max(1, round(n0 / nk))
+    if n0 // f == nk or math.ceil(n0 / f) == nk:
+        return float(f)
+    return n0 / nk
+
+
+def _level_geometry(
+    ms: Multiscale, k: int, shapes: list[tuple[int, ...]]
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    n = len(ms.axes)
+    ds = ms.datasets[k]
+    if ds.scale is None and ds.translation is None:
+        scale = tuple(_integer_factor(a, b) for a, b in zip(shapes[0], shapes[k], strict=True))
+        translation = (0.0,) * n
+    else:
+        scale = ds.scale if ds.scale is not None else (1.0,) * n
+        translation = ds.translation if ds.translation is not None else (0.0,) * n
+    if ms.scale is not None:
+        translation = tuple(s * t for s, t in zip(ms.scale, translation, strict=True))
+        scale = tuple(a * b for a, b in zip(ms.scale, scale, strict=True))
+    if ms.translation is not None:
+        translation = tuple(a + b for a, b in zip(translation, ms.translation, strict=True))
+    return scale, translation
+
+
+def _channel_names(
+    omero: Mapping[str, Any] | None, n: int | None, *, store: str, path: str
+) -> list[str] | None:
+    if omero is None or n is None:
+        return None
+    channels = omero.get("channels")
+    if not isinstance(channels, list):
+        return None
+    labels = [c.get("label") if isinstance(c, Mapping) else None for c in channels]
+    if len(labels) != n:
+        warnings.warn(
+            f"omero lists {len(labels)} channels for {n} in the array; channel names ignored "
+            f"(store={store!r}, path={path!r}, field='omero.channels')",
+            NgffWarning,
+            stacklevel=4,
+        )
+        return None
+    if any(lab is None for lab in labels):
+        return None
+    return [str(lab) for lab in labels]
+
+
+def _coords(
+    ms: Multiscale,
+    shape: tuple[int, ...],
+    scale: tuple[float, ...],
+    translation: tuple[float, ...],
+    channel_names: list[str] | None,
+) -> dict[str, xr.Variable]:
+    dims = ms.axis_names
+    std = [i for i, d in enumerate(dims) if d in NGFF_DIMS]
+    coords = make_coords(
+        [dims[i] for i in std],
+        [shape[i] for i in std],
+        {dims[i]: scale[i] for i in std},
+        {dims[i]: translation[i] for i in std},
+        {dims[i]: ms.axes[i].unit for i in std},
+        channel_names if "c" in dims else None,
+    )
+    # axes outside t/c/z/y/x (allowed by NGFF) still get coordinates when space or time
+    for i, d in enumerate(dims):
+        if d in NGFF_DIMS or ms.axes[i].type not in ("space", "time"):
+            continue
+        attrs: dict[str, Any] = {"spacing": scale[i]}
+        if ms.axes[i].unit:
+            attrs["units"] = ms.axes[i].unit
+        values = translation[i] + scale[i] * np.arange(shape[i], dtype=np.float64)
+        coords[d] = xr.Variable(d, values, attrs)
+    return coords
+
+
+def _variable_name(ms: Multiscale) -> str:
+    name = ms.name if ms.name not in (None, "") else "image"
+    return str(name).replace("/", "_")
+
+
+def _image_levels(
+    nstore: NgffStore, path: str, attrs: Mapping[str, Any], chunks: Any
+) -> dict[str, xr.Dataset]:
+    """The level Datasets of the image group at ``path``, keyed ``scale0`` …"""
+    where = path or "/"
+    _, multiscales, omero = parse_multiscales(attrs, store=nstore.name, path=where)
+    ms = multiscales[0]  # NGFF: readers use the first multiscales entry
+    dims = ms.axis_names
+    if len(set(dims)) != len(dims):
+        raise InvalidDimsError(
+            f"axes repeat names: {list(dims)}",
+            store=nstore.name,
+            path=where,
+            field="multiscales[0].axes",
+        )
+    arrays = [nstore.array(_join(path, ds.path)) for ds in ms.datasets]
+    shapes = [tuple(int(n) for n in a.shape) for a in arrays]
+    for j, (ds, shape) in enumerate(zip(ms.datasets, shapes, strict=True)):
+        if len(shape) != len(dims):
+            raise InvalidDimsError(
+                f"array {ds.path!r} has {len(shape)} dimensions but the metadata lists "
+                f"{len(dims)} axes {list(dims)}",
+                store=nstore.name,
+                path=_join(path, ds.path),
+                field=f"multiscales[0].datasets[{j}]",
+            )
+    c_index = dims.index("c") if "c" in dims else None
+    names = _channel_names(
+        omero,
+        shapes[0][c_index] if c_index is not None else None,
+        store=nstore.name,
+        path=where,
+    )
+    var = _variable_name(ms)
+    out: dict[str, xr.Dataset] = {}
+    for k, (ds, array, shape) in enumerate(zip(ms.datasets, arrays, shapes, strict=True)):
+        scale, translation = _level_geometry(ms, k, shapes)
+        coords = _coords(ms, shape, scale, translation, names)
+        full = _join(path, ds.path)
+        variable = xr.Variable(dims, _lazy_data(array, nstore, full, chunks))
+        shards = getattr(array, "shards", None)
+        variable.encoding = {
+            "source": nstore.name,
+            "ngff_path": full,
+            "chunks": tuple(int(c) for c in array.chunks),
+            "shards": tuple(int(s) for s in shards) if shards else None,
+            "preferred_chunks": dict(zip(dims, (int(c) for c in array.chunks), strict=True)),
+            "dtype": np.dtype(array.dtype),
+            "zarr_format": array.metadata.zarr_format,
+        }
+        out[level_name(k)] = xr.Dataset({var: variable}, coords=coords)
+    return out
+
+
+def _label_names(nstore: NgffStore, labels_path: str, attrs: Mapping[str, Any]) -> list[str]:
+    names = parse_labels_group(attrs, store=nstore.name, path=labels_path)
+    if names is not None:
+        return names
+    # a labels group that lists nothing: take the child groups that are images
+    group = nstore.group(labels_path)
+    with translate_errors(nstore.name, labels_path):
+        children = [k for k, _ in group.groups()]
+    found = []
+    for child in sorted(children):
+        _, body = ome_attrs(nstore.attrs(_join(labels_path, child)))
+        if "multiscales" in body:
+            found.append(child)
+    return found
+
+
+def _image_nodes(
+    nstore: NgffStore, path: str, chunks: Any, *, with_labels: bool = True
+) -> dict[str, xr.Dataset]:
+    """Nodes of one image (root ``""``, levels, labels), keys relative to ``path``."""
+    attrs = nstore.attrs(path)
+    nodes: dict[str, xr.Dataset] = {"": xr.Dataset(attrs=attrs)}
+    nodes.update(_image_levels(nstore, path, attrs, chunks))
+    labels_path = _join(path, "labels")
+    if with_labels and nstore.has_group(labels_path):
+        labels_attrs = nstore.attrs(labels_path)
+        nodes["labels"] = xr.Dataset(attrs=labels_attrs)
+        for name in _label_names(nstore, labels_path, labels_attrs):
+            label_path = _join(labels_path, name)
+            if not nstore.has_group(label_path):
+                warnings.warn(
+                    f"label image {name!r} is listed but missing (store={nstore.name!r}, "
+                    f"path={label_path!r}, field='labels')",
+                    NgffWarning,
+                    stacklevel=3,
+                )
+                continue
+            for key, ds in _image_nodes(nstore, label_path, chunks, with_labels=False).items():
+                nodes[_join("labels", name, key)] = ds
+    return nodes
+
+
+def _plate_nodes(nstore: NgffStore, path: str, chunks: Any) -> dict[str, xr.Dataset]:
+    try:
+        from .hcs import open_plate_tree
+    except ImportError:
+        raise PlateError(
+            "HCS plates are not supported yet", store=nstore.name, path=path or "/", field="plate"
+        ) from None
+    tree = open_plate_tree(nstore, path=path, chunks=chunks)
+    return {
+        node.relative_to(tree) if node is not tree else "": node.to_dataset(inherit=False)
+        for node in tree.subtree
+    }
+
+
+def _bf2raw_series_paths(nstore: NgffStore, path: str) -> list[str]:
+    ome_path = _join(path, "OME")
+    if nstore.has_group(ome_path):
+        listed = bf2raw_series(nstore.attrs(ome_path), store=nstore.name, path=ome_path)
+        if listed is not None:
+            return listed
+    series = []
+    while nstore.has_group(_join(path, str(len(series)))):
+        series.append(str(len(series)))
+    return series
+
+
+def _kind(nstore: NgffStore, path: str, attrs: Mapping[str, Any]) -> str:
+    _, body = ome_attrs(attrs, store=nstore.name, path=path or "/")
+    if "plate" in body:
+        return "plate"
+    if bf2raw_layout(attrs, store=nstore.name, path=path or "/") is not None:
+        return "bioformats2raw"
+    if "multiscales" in body:
+        return "image"
+    if "well" in body:
+        return "well"
+    raise NotOmeZarrError(
+        "no OME-NGFF metadata (multiscales, plate, well or bioformats2raw.layout) in the "
+        f"group attributes {sorted(attrs)}",
+        store=nstore.name,
+        path=path or "/",
+        field="attributes",
+    )
+
+
+def open_ngff_groups(
+    store: Any,
+    *,
+    path: str = "",
+    chunks: Any = None,
+    storage_options: Mapping[str, Any] | None = None,
+) -> dict[str, xr.Dataset]:
+    """Every node of an OME-Zarr hierarchy as ``{"/node/path": Dataset}``.
+
+    Handles images (with their labels), bioformats2raw collections (every series) and plates
+    (delegated to :mod:`xarray_ngff.hcs`). Paths start with ``/``; ``"/"`` is the root.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, zarr
+    >>> d = tempfile.mkdtemp() + "/a.ome.zarr"
+    >>> g = zarr.open_group(d, mode="w", zarr_format=2)
+    >>> g.attrs["multiscales"] = [{"version": "0.3", "axes": ["y", "x"],
+    ...                            "datasets": [{"path": "0"}]}]
+    >>> g.create_array("0", data=np.zeros((2, 3), "u1"), chunks=(2, 3)).ndim
+    2
+    >>> sorted(open_ngff_groups(d))
+    ['/', '/scale0']
+    """
+    nstore = open_store(store, storage_options)
+    path = path.strip("/")
+    attrs = nstore.attrs(path)
+    kind = _kind(nstore, path, attrs)
+    if kind == "plate":
+        nodes = _plate_nodes(nstore, path, chunks)
+    elif kind == "bioformats2raw":
+        nodes = {"": xr.Dataset(attrs=attrs)}
+        for series in _bf2raw_series_paths(nstore, path):
+            for key, ds in _image_nodes(nstore, _join(path, series), chunks).items():
+                nodes[_join(series, key)] = ds
+    elif kind == "image":
+        nodes = _image_nodes(nstore, path, chunks)
+    else:
+        raise PlateError(
+            "this group is a single well: open the plate root instead",
+            store=nstore.name,
+            path=path or "/",
+            field="well",
+        )
+    return {"/" + key: ds for key, ds in nodes.items()}
+
+
+def open_ngff_image_level(
+    store: Any,
+    *,
+    image: str | None = None,
+    level: int | str = 0,
+    chunks: Any = None,
+    storage_options: Mapping[str, Any] | None = None,
+) -> xr.Dataset:
+    """One level of one image as a Dataset (what ``xr.open_dataset(engine="ngff")`` gives).
+
+    ``image`` is the image group's path (``None``: the root, which must be an image);
+    ``level`` an index or a node name such as ``"scale1"``. On a plate or bioformats2raw root
+    without ``image`` it raises an error that lists the images to choose from.
+    """
+    nstore = open_store(store, storage_options)
+    path = (image or "").strip("/")
+    attrs = nstore.attrs(path)
+    kind = _kind(nstore, path, attrs)
+    if kind != "image":
+        if kind == "bioformats2raw":
+            choices = _bf2raw_series_paths(nstore, path)
+            hint = f"series {choices}"
+        else:
+            hint = "the plate's field paths such as 'A/1/0'"
+        raise MetadataError(
+            f"this group is a {kind} collection, not one image: choose one with image=... "
+            f"({hint}), or open the whole hierarchy with xr.open_datatree(..., engine='ngff')",
+            store=nstore.name,
+            path=path or "/",
+            field="image",
+        )
+    levels = _image_levels(nstore, path, attrs, chunks)
+    key = level if isinstance(level, str) else level_name(int(level))
+    if key not in levels:
+        raise MetadataError(
+            f"level {level!r} does not exist; the image has levels {list(levels)}",
+            store=nstore.name,
+            path=path or "/",
+            field="level",
+        )
+    ds = levels[key]
+    ds.attrs = dict(attrs)
+    return ds
+
+
+def from_ngff_zarr(
+    store: Any,
+    validate: bool = False,
+    storage_options: Mapping[str, Any] | None = None,
+    chunks: Any = {},  # noqa: B006 - read-only sentinel meaning "stored chunks", as in xarray
+) -> xr.DataTree:
+    """Read an OME-Zarr (0.1–0.5) as the multiscales DataTree.
+
+    Parameters
+    ----------
+    store
+        Path, ``.zip``/``.ozx`` file, fsspec URL (``http(s)://``, ``s3://``, ``file://``) or
+        zarr store.
+    validate
+        Check the metadata and structure first (see :func:`xarray_ngff.validate.validate_store`)
+        and raise :class:`~xarray_ngff.errors.ValidationError` listing every problem.
+    storage_options
+        fsspec options for URLs.
+    chunks
+        ``{}`` (default): dask arrays with the stored chunks (inner chunks of shards);
+        ``None``: lazily indexed backend arrays; anything dask accepts otherwise.
+
+    Returns
+    -------
+    xarray.DataTree
+        Root attrs: the group's original metadata; children ``scale0 …`` (and ``labels/…``,
+        or one subtree per bioformats2raw series).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, zarr
+    >>> d = tempfile.mkdtemp() + "/img.ome.zarr"
+    >>> g = zarr.open_group(d, mode="w", zarr_format=2)
+    >>> g.attrs["multiscales"] = [{"version": "0.4", "name": "cells",
+    ...     "axes": [{"name": "y", "type": "space", "unit": "micrometer"},
+    ...              {"name": "x", "type": "space", "unit": "micrometer"}],
+    ...     "datasets": [{"path": "0", "coordinateTransformations": [
+    ...         {"type": "scale", "scale": [0.5, 0.5]}]}]}]
+    >>> g.create_array("0", data=np.arange(6, dtype="u1").reshape(2, 3), chunks=(1, 3)).shape
+    (2, 3)
+    >>> tree = from_ngff_zarr(d)
+    >>> tree["scale0"]["cells"].x.values.tolist(), tree["scale0"]["cells"].x.attrs["units"]
+    ([0.0, 0.5, 1.0], 'micrometer')
+    >>> tree["scale0"]["cells"].chunks
+    ((1, 1), (3,))
+    """
+    nstore = open_store(store, storage_options)
+    if validate:
+        from .validate import raise_for_problems
+
+        raise_for_problems(nstore)
+    return xr.DataTree.from_dict(open_ngff_groups(nstore, chunks=chunks))
