@@ -17,6 +17,8 @@ from . import datasets
 from .errors import NgffError, NgffWarning
 from .image import to_ngff_image
 from .pyramid import to_multiscales
+from .reader import from_ngff_zarr
+from .validate import validate_store
 
 try:
     __version__ = version("xarray-ngff")
@@ -28,6 +30,8 @@ __all__ = [
     "NgffWarning",
     "__version__",
     "datasets",
+    "from_ngff_zarr",
+    "validate_store",
     "to_multiscales",
     "to_ngff_image",
 ]

@@ -82,15 +82,15 @@ class NgffBackendArray(BackendArray):
         return self._array
 
     def _basic(self, key):
-        with translate_errors(self._store, self._path):
+        with translate_errors(self._store, self._path, data=True):
             return self._array[key]
 
     def _outer(self, key):
-        with translate_errors(self._store, self._path):
+        with translate_errors(self._store, self._path, data=True):
             return self._array.oindex[key]
 
     def _vectorized(self, key):
-        with translate_errors(self._store, self._path):
+        with translate_errors(self._store, self._path, data=True):
             return self._array.vindex[key]
 
     def __getitem__(self, key):
@@ -112,7 +112,7 @@ class _ChunkGetter:
         self.store, self.path = store, path
 
     def __call__(self, array, index):
-        with translate_errors(self.store, self.path):
+        with translate_errors(self.store, self.path, data=True):
             return array[index]
 
 

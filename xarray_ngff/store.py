@@ -50,17 +50,16 @@ def _network_errors() -> tuple[type[BaseException], ...]:
 
 
 @contextlib.contextmanager
-def translate_errors(store: object, path: str | None) -> Iterator[None]:
+def translate_errors(store: object, path: str | None, *, data: bool = False) -> Iterator[None]:
     """Re-raise I/O, network and JSON errors as :class:`NgffError` subclasses naming ``store``
-    and ``path``; errors that already are :class:`NgffError` pass through."""
+    and ``path``; errors that already are :class:`NgffError` pass through. ``data=True``:
+    the block reads chunks, so decoding errors are reported as such."""
     try:
         yield
     except NgffError:
         raise
     except zarr.errors.GroupNotFoundError as err:
-        raise NotOmeZarrError(
-            f"no Zarr group found: {err}", store=store, path=path or "/"
-        ) from err
+        raise NotOmeZarrError(f"no Zarr group found: {err}", store=store, path=path or "/") from err
     except zarr.errors.ArrayNotFoundError as err:
         raise MissingArrayError(f"no Zarr array found: {err}", store=store, path=path) from err
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -72,6 +71,10 @@ def translate_errors(store: object, path: str | None) -> Iterator[None]:
             f"cannot read the store: {type(err).__name__}: {err}", store=store, path=path
         ) from err
     except (TypeError, KeyError, ValueError) as err:
+        if data:  # e.g. a checksum mismatch: a server that ignores byte ranges, corrupt chunks
+            raise StoreError(
+                f"cannot decode chunk data: {type(err).__name__}: {err}", store=store, path=path
+            ) from err
         # zarr raises these for malformed .zarray / zarr.json documents
         raise MetadataError(
             f"malformed Zarr metadata: {type(err).__name__}: {err}", store=store, path=path
@@ -95,6 +98,7 @@ class NgffStore:
     store: Store
     name: str
     root: zarr.Group
+    _nodes: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def zarr_format(self) -> int:
@@ -114,11 +118,14 @@ class NgffStore:
         return node
 
     def _node(self, path: str) -> zarr.Group | zarr.Array | None:
-        with translate_errors(self.name, path):
-            try:
-                return self.root[path]
-            except KeyError:  # zarr's "nothing here"
-                return None
+        # cached: each node's metadata is fetched once (remote stores pay per request)
+        if path not in self._nodes:
+            with translate_errors(self.name, path):
+                try:
+                    self._nodes[path] = self.root[path]
+                except KeyError:  # zarr's "nothing here"
+                    self._nodes[path] = None
+        return self._nodes[path]
 
     def has_group(self, path: str) -> bool:
         """Whether a group exists at ``path``."""

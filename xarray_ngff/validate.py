@@ -1,0 +1,660 @@
+"""Validate OME-Zarr stores and single metadata documents.
+
+Stores (:func:`validate_store`)
+    Walks the hierarchy (image, labels, bioformats2raw series, plate wells and fields) and
+    reports *every* problem, each naming the store, the node path and the field:
+
+    * 0.4/0.5 metadata through ome-zarr-models (the runtime validator, imported lazily from
+      the ``validate`` extra); 0.1–0.3 through this module's rules, which mirror the official
+      schemas of those versions plus the 0.3 axis-order rule;
+    * structural rules no schema can express: every dataset array exists, its ndim equals the
+      axes count, datasets go from highest to lowest resolution, 0.5 arrays carry
+      ``dimension_names`` equal to the axis names, the Zarr format matches the NGFF version,
+      the omero channel count equals the ``c`` size, label images have integer pixels,
+      listed labels exist, and a plate's well paths are ``<row>/<column>`` of its own rows
+      and columns.
+
+Documents (:func:`validate_document`)
+    One attributes document against the official JSON schemas in a local copy of the
+    specification (``spec_dir``), plus the two rules upstream marks as not expressible in JSON
+    Schema: 0.3 axis order and plate well paths (row before column). The package never needs
+    that folder at runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .errors import MissingArrayError, NgffError, ValidationError
+from .metadata.bf2raw import LAYOUT_KEY
+from .metadata.parse import normalize_version, ome_attrs
+from .store import NgffStore, open_store
+
+__all__ = ["validate_store", "validate_attrs", "validate_document", "raise_for_problems"]
+
+_LEGACY_AXES = "tczyx"
+
+
+class _Problems:
+    """Collects ``store:/path: field: message`` lines."""
+
+    def __init__(self, store: str) -> None:
+        self.store = store
+        self.items: list[str] = []
+
+    def add(self, path: str, field: str, message: str) -> None:
+        self.items.append(f"{self.store}:/{path.strip('/')}: {field}: {message}")
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
+
+
+# -- rules for 0.1-0.3 (mirroring their official schemas) ----------------------------------
+
+
+def _legacy_image_rules(body: Mapping[str, Any], version: str | None) -> list[tuple[str, str]]:
+    """(field, message) pairs for a 0.1–0.3 image document (``version=None``: undeclared)."""
+    out: list[tuple[str, str]] = []
+    ms = body.get("multiscales")
+    if not isinstance(ms, list) or not ms:
+        return [("multiscales", "must be a non-empty list")]
+    if len({json.dumps(m, sort_keys=True) for m in ms}) != len(ms):
+        out.append(("multiscales", "entries must be unique"))
+    for i, entry in enumerate(ms):
+        f = f"multiscales[{i}]"
+        if not isinstance(entry, Mapping):
+            out.append((f, "must be an object"))
+            continue
+        v = entry.get("version")
+        if v is not None and (not isinstance(v, str) or (version and v != version)):
+            out.append((f"{f}.version", f"{v!r} is not the version {version!r}"))
+        if "name" in entry and not isinstance(entry["name"], str):
+            out.append((f"{f}.name", "must be a string"))
+        datasets = entry.get("datasets")
+        if not isinstance(datasets, list) or not datasets:
+            out.append((f"{f}.datasets", "must be a non-empty list"))
+        else:
+            for j, d in enumerate(datasets):
+                if not isinstance(d, Mapping) or not isinstance(d.get("path"), str):
+                    out.append((f"{f}.datasets[{j}].path", "each dataset needs a string path"))
+        axes = entry.get("axes")
+        if version == "0.3" or (version is None and axes is not None):
+            out.extend(_legacy_axes_rules(axes, f"{f}.axes"))
+    omero = body.get("omero")
+    if omero is not None:
+        out.extend(_omero_rules(omero))
+    return out
+
+
+def _legacy_axes_rules(axes: Any, field: str) -> list[tuple[str, str]]:
+    if not isinstance(axes, list) or len(axes) < 2:
+        return [(field, "0.3 requires a list of at least 2 axis names")]
+    if not all(isinstance(a, str) and re.fullmatch("[xyzct]", a) for a in axes):
+        return [(field, f"axis names must be single letters from 'tczyx', got {axes!r}")]
+    positions = [_LEGACY_AXES.index(a) for a in axes]
+    # the order rule JSON Schema cannot express: a subsequence of t, c, z, y, x ending in y, x
+    if positions != sorted(set(positions)) or axes[-2:] != ["y", "x"]:
+        return [(field, f"axes must follow the order t, c, z, y, x and end with y, x: {axes}")]
+    return []
+
+
+def _omero_rules(omero: Any) -> list[tuple[str, str]]:
+    if not isinstance(omero, Mapping):
+        return [("omero", "must be an object")]
+    channels = omero.get("channels")
+    if not isinstance(channels, list):
+        return [("omero.channels", "must be a list")]
+    out = []
+    for i, ch in enumerate(channels):
+        f = f"omero.channels[{i}]"
+        if not isinstance(ch, Mapping):
+            out.append((f, "must be an object"))
+            continue
+        if not isinstance(ch.get("color"), str):
+            out.append((f"{f}.color", f"must be a string, got {ch.get('color')!r}"))
+        window = ch.get("window")
+        if not isinstance(window, Mapping):
+            out.append((f"{f}.window", "must be an object"))
+        else:
+            for key in ("start", "min", "end", "max"):
+                value = window.get(key)
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    out.append((f"{f}.window.{key}", f"must be a number, got {value!r}"))
+        for key, kind in (("label", str), ("family", str), ("active", bool)):
+            if key in ch and not isinstance(ch[key], kind):
+                out.append((f"{f}.{key}", f"must be a {kind.__name__}"))
+    return out
+
+
+# -- 0.4/0.5 through ome-zarr-models -------------------------------------------------------
+
+
+def _models(version: str):
+    try:
+        if version == "0.4":
+            from ome_zarr_models.v04 import bioformats2raw, hcs, image, image_label, labels, well
+        else:
+            from ome_zarr_models.v05 import bioformats2raw, hcs, image, image_label, labels, well
+    except ImportError as err:  # pragma: no cover - the extra is part of the test set-up
+        raise NgffError(
+            "validating OME-NGFF 0.4/0.5 needs ome-zarr-models: pip install 'xarray-ngff[validate]'"
+        ) from err
+    return {
+        "image": image.ImageAttrs,
+        "label": image_label.ImageLabelAttrs,
+        "labels": labels.LabelsAttrs,
+        "plate": hcs.HCSAttrs,
+        "well": well.WellAttrs,
+        "bioformats2raw": bioformats2raw.BioFormats2RawAttrs,
+    }
+
+
+def _loc(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "attributes"
+
+
+def _model_rules(attrs: Mapping[str, Any], version: str, kind: str) -> list[tuple[str, str]]:
+    import pydantic
+
+    model = _models(version)[kind]
+    document: Any = attrs
+    prefix = ""
+    if version == "0.5":
+        document = attrs.get("ome")
+        prefix = "ome."
+        if not isinstance(document, Mapping):
+            return [("ome", "0.5 metadata must be under the 'ome' key")]
+    try:
+        model.model_validate(dict(document))
+    except pydantic.ValidationError as err:
+        return [(prefix + _loc(e["loc"]), e["msg"]) for e in err.errors()]
+    return []
+
+
+def _metadata_rules(
+    attrs: Mapping[str, Any], kind: str
+) -> tuple[str | None, list[tuple[str, str]]]:
+    try:
+        outer, body = ome_attrs(attrs)
+    except NgffError as err:
+        return None, [(err.field or "version", err.message)]
+    raw = _version_of(body, outer, kind)
+    try:
+        version = normalize_version(raw) if raw is not None else None
+    except NgffError as err:
+        return None, [("version", err.message)]
+    if version in ("0.4", "0.5"):
+        return version, _model_rules(attrs, version, kind)
+    if kind in ("image", "label"):
+        return version, _legacy_image_rules(body, version)
+    return version, []
+
+
+_KINDS = ("image", "label", "labels", "plate", "well", "bioformats2raw")
+
+
+def _guess_kind(body: Mapping[str, Any]) -> str:
+    if "plate" in body:
+        return "plate"
+    if LAYOUT_KEY in body:
+        return "bioformats2raw"
+    if "image-label" in body:
+        return "label"
+    if "well" in body:
+        return "well"
+    if "labels" in body and "multiscales" not in body:
+        return "labels"
+    return "image"
+
+
+def validate_attrs(attrs: Mapping[str, Any], kind: str | None = None) -> list[str]:
+    """Problems of one group's attributes with the runtime rules (ome-zarr-models for 0.4/0.5,
+    this module's rules for 0.1–0.3), without looking at arrays.
+
+    ``kind`` is one of ``image``, ``label``, ``labels``, ``plate``, ``well``,
+    ``bioformats2raw`` (default: guessed from the keys). Each problem is ``"field: message"``.
+
+    Examples
+    --------
+    >>> validate_attrs({"multiscales": [{"version": "0.2", "datasets": []}]})
+    ['multiscales[0].datasets: must be a non-empty list']
+    """
+    try:
+        body = ome_attrs(attrs)[1]
+    except NgffError as err:
+        return [f"{err.field or 'version'}: {err.message}"]
+    kind = kind or _guess_kind(body)
+    if kind not in _KINDS:
+        raise NgffError(f"kind={kind!r} is not one of {_KINDS}", field="kind")
+    version, problems = _metadata_rules(attrs, kind)
+    if version == "0.5" and kind == "plate":
+        problems.extend(_plate_path_rules(body))
+    return [f"{f}: {m}" for f, m in problems]
+
+
+# -- store walking -------------------------------------------------------------------------
+
+
+def _version_of(body: Mapping[str, Any], outer: str | None, kind: str) -> str | None:
+    if outer is not None:
+        return outer
+    if kind in ("image", "label"):
+        entries = body.get("multiscales")
+        if isinstance(entries, list) and entries and isinstance(entries[0], Mapping):
+            v = entries[0].get("version")
+            if v is not None:
+                return str(v)
+            axes = entries[0].get("axes")
+            if isinstance(axes, list) and axes and isinstance(axes[0], Mapping):
+                return "0.4"  # axis objects without a version: 0.4 rules
+            return None
+    for key in (kind, "image-label"):
+        block = body.get(key)
+        if isinstance(block, Mapping) and block.get("version") is not None:
+            return str(block["version"])
+    # 0.1-0.3 plates and wells had to declare a version; without one they are 0.4
+    return "0.4" if kind in ("plate", "well") else None
+
+
+class _Walker:
+    def __init__(self, nstore: NgffStore) -> None:
+        self.nstore = nstore
+        self.p = _Problems(nstore.name)
+
+    def attrs(self, path: str) -> dict[str, Any] | None:
+        try:
+            return self.nstore.attrs(path)
+        except NgffError as err:
+            self.p.add(path, err.field or "attributes", err.message)
+            return None
+
+    def metadata(self, path: str, attrs: Mapping[str, Any], kind: str) -> str | None:
+        """Check a document with the rules of its version; returns the short version."""
+        version, problems = _metadata_rules(attrs, kind)
+        expected_format = 3 if version == "0.5" else 2
+        if version is not None and self.nstore.zarr_format != expected_format:
+            problems.append(
+                (
+                    "zarr_format",
+                    f"OME-NGFF {version} requires Zarr v{expected_format}, "
+                    f"the store is Zarr v{self.nstore.zarr_format}",
+                )
+            )
+        for field, msg in problems:
+            self.p.add(path, field, msg)
+        return version
+
+    def image(self, path: str, attrs: Mapping[str, Any], *, label: bool = False) -> None:
+        version = self.metadata(path, attrs, "label" if label else "image")
+        _, body = ome_attrs(attrs)
+        entries = body.get("multiscales")
+        if not isinstance(entries, list):
+            return
+        for i, entry in enumerate(entries):
+            if isinstance(entry, Mapping):
+                self.structure(path, f"multiscales[{i}]", entry, body, version, label)
+        if not label and self.nstore.has_group(_join(path, "labels")):
+            self.labels(_join(path, "labels"))
+
+    def structure(
+        self,
+        path: str,
+        field: str,
+        entry: Mapping[str, Any],
+        body: Mapping[str, Any],
+        version: str | None,
+        label: bool,
+    ) -> None:
+        datasets = entry.get("datasets")
+        if not isinstance(datasets, list):
+            return
+        axes = entry.get("axes")
+        if isinstance(axes, list):
+            names = [a.get("name") if isinstance(a, Mapping) else a for a in axes]
+        elif version in ("0.1", "0.2", None):
+            names = list(_LEGACY_AXES)
+        else:
+            names = None
+        shapes: list[tuple[int, ...] | None] = []
+        for j, d in enumerate(datasets):
+            dpath = d.get("path") if isinstance(d, Mapping) else None
+            dfield = f"{field}.datasets[{j}]"
+            if not isinstance(dpath, str):
+                shapes.append(None)
+                continue
+            try:
+                array = self.nstore.array(_join(path, dpath))
+            except MissingArrayError:
+                self.p.add(path, f"{dfield}.path", f"array {dpath!r} is not in the store")
+                shapes.append(None)
+                continue
+            except NgffError as err:
+                self.p.add(path, f"{dfield}.path", err.message)
+                shapes.append(None)
+                continue
+            shapes.append(tuple(int(n) for n in array.shape))
+            if names is not None and array.ndim != len(names):
+                self.p.add(
+                    path,
+                    f"{dfield}.path",
+                    f"array {dpath!r} has {array.ndim} dimensions but there are "
+                    f"{len(names)} axes {names}",
+                )
+            if version == "0.5" and names is not None:
+                dim_names = getattr(array.metadata, "dimension_names", None)
+                if dim_names is None or list(dim_names) != names:
+                    self.p.add(
+                        path,
+                        f"{dfield}.path",
+                        f"array {dpath!r} dimension_names {dim_names and list(dim_names)} must equal the axis "
+                        f"names {names}",
+                    )
+            if label and np.dtype(array.dtype).kind not in "iu":
+                self.p.add(
+                    path,
+                    f"{dfield}.path",
+                    f"label image array {dpath!r} has dtype {array.dtype}; labels are integers",
+                )
+        self.ordering(path, field, datasets, shapes)
+        omero = body.get("omero")
+        if isinstance(omero, Mapping) and names is not None and "c" in names and shapes:
+            channels = omero.get("channels")
+            first = shapes[0]
+            if isinstance(channels, list) and first is not None and len(first) == len(names):
+                n_c = first[names.index("c")]
+                if len(channels) != n_c:
+                    self.p.add(
+                        path,
+                        "omero.channels",
+                        f"lists {len(channels)} channels but the image has {n_c}",
+                    )
+
+    def ordering(self, path: str, field: str, datasets: list, shapes: list) -> None:
+        """Datasets go from highest to lowest resolution: shapes never grow, scales never
+        shrink."""
+        previous_shape = previous_scale = None
+        for j, (d, shape) in enumerate(zip(datasets, shapes, strict=True)):
+            scale = None
+            if isinstance(d, Mapping) and isinstance(d.get("coordinateTransformations"), list):
+                for t in d["coordinateTransformations"]:
+                    if isinstance(t, Mapping) and t.get("type") == "scale":
+                        scale = t.get("scale")
+            where = f"{field}.datasets[{j}]"
+            if (
+                shape is not None
+                and previous_shape is not None
+                and len(shape) == len(previous_shape)
+            ):
+                if any(a > b for a, b in zip(shape, previous_shape, strict=True)):
+                    self.p.add(
+                        path,
+                        where,
+                        f"shape {shape} is larger than the previous level's {previous_shape}: "
+                        "datasets must go from highest to lowest resolution",
+                    )
+            if (
+                isinstance(scale, list)
+                and isinstance(previous_scale, list)
+                and len(scale) == len(previous_scale)
+                and all(isinstance(v, int | float) for v in scale + previous_scale)
+                and any(a < b for a, b in zip(scale, previous_scale, strict=True))
+            ):
+                self.p.add(
+                    path,
+                    f"{where}.coordinateTransformations",
+                    f"scale {scale} is finer than the previous level's {previous_scale}: "
+                    "datasets must go from highest to lowest resolution",
+                )
+            previous_shape = shape if shape is not None else previous_shape
+            previous_scale = scale if scale is not None else previous_scale
+
+    def labels(self, path: str) -> None:
+        attrs = self.attrs(path)
+        if attrs is None:
+            return
+        _, body = ome_attrs(attrs)
+        names = body.get("labels")
+        if names is None:
+            return
+        if "ome" in attrs:
+            self.metadata(path, attrs, "labels")
+        if not isinstance(names, list):
+            self.p.add(path, "labels", "must be a list of names")
+            return
+        for i, name in enumerate(names):
+            if not isinstance(name, str):
+                self.p.add(path, f"labels[{i}]", f"must be a string, got {name!r}")
+                continue
+            lpath = _join(path, name)
+            if not self.nstore.has_group(lpath):
+                self.p.add(path, f"labels[{i}]", f"label image {name!r} is not in the store")
+                continue
+            lattrs = self.attrs(lpath)
+            if lattrs is not None:
+                self.image(lpath, lattrs, label=True)
+
+    def plate(self, path: str, attrs: Mapping[str, Any]) -> None:
+        version = self.metadata(path, attrs, "plate")
+        _, body = ome_attrs(attrs)
+        if version == "0.5":  # as in validate_document: upstream 0.4 tolerates swapped paths
+            for field, msg in _plate_path_rules(body):
+                self.p.add(path, field, msg)
+        plate = body.get("plate")
+        wells = plate.get("wells") if isinstance(plate, Mapping) else None
+        for i, well in enumerate(wells if isinstance(wells, list) else []):
+            wpath = well.get("path") if isinstance(well, Mapping) else None
+            if not isinstance(wpath, str):
+                continue
+            full = _join(path, wpath)
+            if not self.nstore.has_group(full):
+                self.p.add(path, f"plate.wells[{i}].path", f"well {wpath!r} is not in the store")
+                continue
+            wattrs = self.attrs(full)
+            if wattrs is None:
+                continue
+            self.metadata(full, wattrs, "well") if version else None
+            _, wbody = ome_attrs(wattrs)
+            well_meta = wbody.get("well")
+            images = well_meta.get("images") if isinstance(well_meta, Mapping) else None
+            for j, img in enumerate(images if isinstance(images, list) else []):
+                ipath = img.get("path") if isinstance(img, Mapping) else None
+                if not isinstance(ipath, str):
+                    continue
+                field_path = _join(full, ipath)
+                if not self.nstore.has_group(field_path):
+                    self.p.add(
+                        full, f"well.images[{j}].path", f"field {ipath!r} is not in the store"
+                    )
+                    continue
+                fattrs = self.attrs(field_path)
+                if fattrs is not None:
+                    self.image(field_path, fattrs)
+
+    def bioformats2raw(self, path: str, attrs: Mapping[str, Any]) -> None:
+        self.metadata(path, attrs, "bioformats2raw")
+        from .reader import _bf2raw_series_paths
+
+        try:
+            series = _bf2raw_series_paths(self.nstore, path)
+        except NgffError as err:
+            self.p.add(_join(path, "OME"), err.field or "series", err.message)
+            return
+        if not series:
+            self.p.add(path, LAYOUT_KEY, "the collection holds no series (groups 0, 1, ...)")
+        for s in series:
+            spath = _join(path, s)
+            sattrs = self.attrs(spath) if self.nstore.has_group(spath) else None
+            if sattrs is None:
+                self.p.add(path, "series", f"series {s!r} is not in the store")
+                continue
+            self.node(spath, sattrs)
+
+    def node(self, path: str, attrs: Mapping[str, Any]) -> None:
+        _, body = ome_attrs(attrs)
+        if "plate" in body:
+            self.plate(path, attrs)
+        elif LAYOUT_KEY in body:
+            self.bioformats2raw(path, attrs)
+        elif "multiscales" in body:
+            self.image(path, attrs, label="image-label" in body)
+        elif "well" in body:
+            self.metadata(path, attrs, "well")
+        else:
+            self.p.add(path, "attributes", "no OME-NGFF metadata in the group attributes")
+
+
+def validate_store(store: Any, storage_options: Mapping[str, Any] | None = None) -> list[str]:
+    """Every problem of an OME-Zarr store, each as ``"<store>:/<path>: <field>: <message>"``.
+
+    An empty list means valid. Store errors (missing location, network) raise
+    :class:`~xarray_ngff.errors.StoreError` instead: nothing could be checked.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, zarr
+    >>> d = tempfile.mkdtemp() + "/bad.ome.zarr"
+    >>> g = zarr.open_group(d, mode="w", zarr_format=2)
+    >>> g.attrs["multiscales"] = [{"version": "0.3", "axes": ["x", "y"],
+    ...                            "datasets": [{"path": "0"}, {"path": "1"}]}]
+    >>> _ = g.create_array("0", data=np.zeros((4, 4), "u1"), chunks=(4, 4))
+    >>> for problem in validate_store(d):
+    ...     print(problem.replace(d, "STORE"))
+    STORE:/: multiscales[0].axes: axes must follow the order t, c, z, y, x and end with y, x: ['x', 'y']
+    STORE:/: multiscales[0].datasets[1].path: array '1' is not in the store
+    """
+    nstore = open_store(store, storage_options)
+    walker = _Walker(nstore)
+    attrs = walker.attrs("")
+    if attrs is not None:
+        walker.node("", attrs)
+    return walker.p.items
+
+
+def raise_for_problems(store: Any, storage_options: Mapping[str, Any] | None = None) -> None:
+    """Raise :class:`~xarray_ngff.errors.ValidationError` listing every problem, if any."""
+    nstore = open_store(store, storage_options)
+    problems = validate_store(nstore)
+    if problems:
+        raise ValidationError(problems, store=nstore.name)
+
+
+# -- single documents against the official schemas -----------------------------------------
+
+
+def _plate_path_rules(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Well paths are ``<row>/<column>`` of the plate's own rows and columns, matching the
+    well's ``rowIndex``/``columnIndex`` (the rule JSON Schema cannot express)."""
+    plate = body.get("plate")
+    if not isinstance(plate, Mapping):
+        return []
+    rows = [r.get("name") for r in plate.get("rows") or [] if isinstance(r, Mapping)]
+    cols = [c.get("name") for c in plate.get("columns") or [] if isinstance(c, Mapping)]
+    out = []
+    for i, well in enumerate(plate.get("wells") or []):
+        if not isinstance(well, Mapping) or not isinstance(well.get("path"), str):
+            continue
+        parts = well["path"].split("/")
+        f = f"plate.wells[{i}].path"
+        if len(parts) != 2 or parts[0] not in rows or parts[1] not in cols:
+            out.append(
+                (
+                    f,
+                    f"{well['path']!r} must be '<row>/<column>' of the plate's rows "
+                    f"{rows} and columns {cols}",
+                )
+            )
+            continue
+        ri, ci = well.get("rowIndex"), well.get("columnIndex")
+        if (isinstance(ri, int) and rows.index(parts[0]) != ri) or (
+            isinstance(ci, int) and cols.index(parts[1]) != ci
+        ):
+            out.append((f, f"{well['path']!r} disagrees with rowIndex {ri} / columnIndex {ci}"))
+    return out
+
+
+_REGISTRIES: dict[tuple[str, str], Any] = {}
+
+
+def _registry(spec_dir: pathlib.Path, version: str):
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    key = (str(spec_dir), version)
+    if key not in _REGISTRIES:
+        resources = []
+        for f in sorted((spec_dir / version / "schemas").glob("*.schema")):
+            schema = json.loads(f.read_text())
+            resources.append(
+                (schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
+            )
+        _REGISTRIES[key] = Registry().with_resources(resources)  # offline: no retrieve
+    return _REGISTRIES[key]
+
+
+def validate_document(
+    document: Mapping[str, Any], *, version: str, schema: str, spec_dir: str | pathlib.Path
+) -> list[str]:
+    """Problems of one attributes document against an official schema, plus the rules JSON
+    Schema cannot express (0.3 axis order, plate well paths).
+
+    Parameters
+    ----------
+    document
+        The group attributes (``.zattrs``), or a whole 0.5 ``zarr.json`` document, whose
+        ``attributes`` are then checked.
+    version
+        ``"0.1"`` … ``"0.5"``.
+    schema
+        The schema's file stem: ``"image"``, ``"strict_image"``, ``"label"``, ``"plate"``, ...
+    spec_dir
+        A local copy of the specification (``<version>/schemas/*.schema``); no network.
+
+    Examples
+    --------
+    >>> import pathlib
+    >>> spec = pathlib.Path("../shared/ngff-spec")
+    >>> if spec.is_dir():
+    ...     doc = {"multiscales": [{"version": "0.3", "axes": ["y", "t"],
+    ...                             "datasets": [{"path": "0"}]}]}
+    ...     print(validate_document(doc, version="0.3", schema="image", spec_dir=spec))
+    ... else:
+    ...     print(["multiscales[0].axes: axes must follow the order t, c, z, y, x and end "
+    ...            "with y, x: ['y', 't']"])
+    ["multiscales[0].axes: axes must follow the order t, c, z, y, x and end with y, x: ['y', 't']"]
+    """
+    import jsonschema
+
+    spec_dir = pathlib.Path(spec_dir)
+    if "zarr_format" in document and isinstance(document.get("attributes"), Mapping):
+        document = document["attributes"]
+    path = spec_dir / version / "schemas" / f"{schema}.schema"
+    contents = json.loads(path.read_text())
+    validator = jsonschema.Draft202012Validator(contents, registry=_registry(spec_dir, version))
+    out = [
+        f"{_loc(tuple(e.absolute_path))}: {e.message}"
+        for e in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    ]
+    _, body = ome_attrs(document) if isinstance(document.get("ome"), Mapping) else (None, document)
+    if version == "0.3" and isinstance(body.get("multiscales"), list):
+        for i, entry in enumerate(body["multiscales"]):
+            if isinstance(entry, Mapping) and isinstance(entry.get("axes"), list):
+                out.extend(
+                    f"{f}: {m}"
+                    for f, m in _legacy_axes_rules(entry["axes"], f"multiscales[{i}].axes")
+                )
+    if version == "0.5":  # the 0.4 suite itself has plates with rows and columns swapped
+        out.extend(f"{f}: {m}" for f, m in _plate_path_rules(body))
+    return out
