@@ -17,6 +17,7 @@ from . import datasets
 from .errors import NgffError, NgffWarning
 from .image import to_ngff_image
 from .pyramid import to_multiscales
+from .writer import to_ngff_zarr
 
 try:
     __version__ = version("xarray-ngff")
@@ -30,4 +31,5 @@ __all__ = [
     "datasets",
     "to_multiscales",
     "to_ngff_image",
+    "to_ngff_zarr",
 ]
