@@ -420,7 +420,10 @@ class _Level:
 def _prepare_levels(
     levels: list[xr.DataArray], cps: Any, version: str, name: str, label: str
 ) -> tuple[list[_Level], tuple[str, ...]]:
-    dims0 = validate_dims([str(d) for d in levels[0].dims], levels[0].ndim)
+    try:
+        dims0 = validate_dims([str(d) for d in levels[0].dims], levels[0].ndim)
+    except NgffError as err:
+        raise _rewrap(err, label, level_name(0)) from None
     order = ngff_order(dims0)
     cps_dims = _normalize_cps(cps, order, version, label)
     if name in NGFF_DIMS or not name or "/" in name or name.startswith("__"):
