@@ -455,7 +455,7 @@ def test_bad_dims_and_names_rejected(tmp_path):
     with pytest.raises(InvalidDimsError) as err:
         to_ngff_zarr(path, tree)
     assert err.value.store == str(path) and err.value.path == "scale0"
-    named_x = datasets.blobs_2d((16, 16)).rename("x")
+    named_x = datasets.blobs_2d((16, 16)).rename("t")
     with pytest.raises(InvalidDimsError, match="cannot be a Zarr array name") as err:
         to_ngff_zarr(path, xn.to_multiscales(named_x, scale_factors=[2]))
     assert err.value.field == "name"
