@@ -19,6 +19,8 @@ from .image import to_ngff_image
 from .pyramid import to_multiscales
 from .reader import from_ngff_zarr
 from .validate import validate_store
+from .writer import to_ngff_zarr
+from .hcs import HcsPlateWriter, from_hcs_zarr, plate_to_dataarray, to_hcs_zarr
 
 try:
     __version__ = version("xarray-ngff")
@@ -34,4 +36,9 @@ __all__ = [
     "validate_store",
     "to_multiscales",
     "to_ngff_image",
+    "to_ngff_zarr",
+    "from_hcs_zarr",
+    "to_hcs_zarr",
+    "plate_to_dataarray",
+    "HcsPlateWriter",
 ]
