@@ -54,7 +54,6 @@ from .errors import (
     MetadataError,
     NgffError,
     NgffWarning,
-    NotOmeZarrError,
     PlateError,
     StoreExistsError,
     ValidationError,
@@ -128,7 +127,9 @@ def _read_plate(nstore: NgffStore, path: str) -> tuple[dict[str, Any], PlateMeta
     where = path or "/"
     _, body = ome_attrs(attrs, store=nstore.name, path=where)
     if "plate" not in body:
-        kind = next((k for k in ("multiscales", "well", "bioformats2raw.layout") if k in body), None)
+        kind = next(
+            (k for k in ("multiscales", "well", "bioformats2raw.layout") if k in body), None
+        )
         what = f"an OME-Zarr {kind!r} group" if kind else f"a group with attributes {sorted(body)}"
         raise PlateError(
             f"not an HCS plate: {what}; open images with from_ngff_zarr",
@@ -253,9 +254,7 @@ class HcsWell:
                 field="well.images",
             )
         img = self.images[field_index]
-        nodes = _open_image(
-            self.store, self.path, img, [i.path for i in self.images], self.chunks
-        )
+        nodes = _open_image(self.store, self.path, img, [i.path for i in self.images], self.chunks)
         return xr.DataTree.from_dict(nodes)
 
 
@@ -334,8 +333,7 @@ class HcsPlate:
         entry = self.metadata.find_well(str(row).split("/")[-1], str(column))
         if entry is None:
             raise PlateError(
-                f"the plate has no well {row}/{column}; wells present: "
-                f"{_listing(self.well_paths)}",
+                f"the plate has no well {row}/{column}; wells present: {_listing(self.well_paths)}",
                 store=self.store.name,
                 path=_join(self.path, f"{row}/{column}"),
                 field="plate.wells",
@@ -624,7 +622,7 @@ def plate_to_dataarray(
     (('row', 'column', 'field', 'c', 'y', 'x'), (2, 3, 2, 2, 32, 32))
     >>> int(arr.sel(row="B", column="3").max()), bool(arr.present.sel(row="B", column="3")[0])
     (0, False)
-    >>> int(arr.sel(row="B", column="2", field=1, c=0, y=0, x=0))
+    >>> int(arr.sel(row="B", column="2", field=1).isel(c=0, y=0, x=0))
     1110
     """
     if by not in ("grid", "well"):
@@ -886,9 +884,7 @@ def _names(values: Iterable[Any], what: str) -> list[str]:
     names = [str(v.name if isinstance(v, PlateRow | PlateColumn) else v) for v in values]
     bad = [n for n in names if not re.fullmatch(r"[A-Za-z0-9]+", n)]
     if not names or bad or len(set(names)) != len(names):
-        raise PlateError(
-            f"{what} must be unique alphanumeric names, got {names}", field=what
-        )
+        raise PlateError(f"{what} must be unique alphanumeric names, got {names}", field=what)
     return names
 
 
@@ -940,9 +936,9 @@ class HcsPlateWriter:
     >>> d = tempfile.mkdtemp() + "/plate.ome.zarr"
     >>> img = xn.to_ngff_image(np.ones((16, 16), "uint8"), dims=("y", "x"))
     >>> with xn.HcsPlateWriter(d, rows=["A", "B"], columns=["1", "2"], name="run") as w:
-    ...     w.write_field("A", "1", 0, img)
-    ...     w.write_field("A", "1", 1, img)
-    ...     w.write_field("B", "2", 0, img)
+    ...     _ = w.write_field("A", "1", 0, img)
+    ...     _ = w.write_field("A", "1", 1, img)
+    ...     _ = w.write_field("B", "2", 0, img)
     >>> plate = xn.from_hcs_zarr(d)
     >>> plate.well_paths, len(plate.get_well("A", "1").images)
     (['A/1', 'B/2'], 2)

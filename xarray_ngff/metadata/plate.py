@@ -665,7 +665,7 @@ def well_problems(
     --------
     >>> well_problems({"well": {"images": [{"path": "0", "acquisition": 7}, {"path": "0"}]}},
     ...               acquisitions=[0], models=False)
-    ["well.images[0].acquisition: 7 is not a plate acquisition id [0]", "well.images[1].path: duplicate image '0'"]
+    ['well.images[0].acquisition: 7 is not a plate acquisition id [0]', "well.images[1].path: duplicate image '0'"]
     """
     problems: list[str] = []
     raw_version, doc = _doc_version(attrs, "well", problems)
