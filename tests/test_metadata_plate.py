@@ -213,6 +213,7 @@ def test_emitted_documents_pass_official_schemas(spec_dir, version):
     jsonschema = pytest.importorskip("jsonschema")
     referencing = pytest.importorskip("referencing")
     import referencing.jsonschema
+
     resources = []
     for path in (spec_dir / version / "schemas").glob("*.schema"):
         schema = json.loads(path.read_text())

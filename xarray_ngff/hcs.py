@@ -763,6 +763,24 @@ def plate_to_dataarray(
 # -- writing ----------------------------------------------------------------------------------
 
 
+_IMPORT_PID = os.getpid()
+_CHILD_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _fork_safe_dask() -> contextlib.AbstractContextManager:
+    """In a forked child (``ProcessPoolExecutor`` on Linux), dask's default thread pool is
+    inherited without its threads and every compute would wait forever: give the child a
+    pool of its own."""
+    pid = os.getpid()
+    if pid == _IMPORT_PID:
+        return contextlib.nullcontext()
+    import dask
+
+    if pid not in _CHILD_POOLS:
+        _CHILD_POOLS[pid] = ThreadPoolExecutor(os.cpu_count() or 1)
+    return dask.config.set(pool=_CHILD_POOLS[pid])
+
+
 _LOCKS: dict[tuple[str, str], threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -1125,14 +1143,15 @@ class HcsPlateWriter:
         _ensure_group(store, self.zarr_format, well_path)
         target = self._field_target(field_path)
         remote = isinstance(target, str) and "://" in target
-        to_ngff_zarr(
-            target,
-            image,
-            version=self.version,
-            overwrite=True,
-            storage_options=(self.storage_options or None) if remote else None,
-            **self.writer_options,
-        )
+        with _fork_safe_dask():
+            to_ngff_zarr(
+                target,
+                image,
+                version=self.version,
+                overwrite=True,
+                storage_options=(self.storage_options or None) if remote else None,
+                **self.writer_options,
+            )
         local = self._local_root()
         with _well_lock(local, self.label, well_path):
             attrs = _read_attrs(store, self.zarr_format, well_path) or {}
