@@ -83,6 +83,7 @@ __all__ = [
     "HcsPlateWriter",
     "HcsWell",
     "from_hcs_zarr",
+    "open_plate_groups",
     "open_plate_tree",
     "plate_to_dataarray",
     "synthetic_plate",
@@ -468,6 +469,47 @@ def from_hcs_zarr(
     return HcsPlate(nstore, path, metadata, attrs, chunks)
 
 
+def open_plate_groups(
+    store: Any,
+    *,
+    path: str = "",
+    chunks: Any = None,
+    storage_options: Mapping[str, Any] | None = None,
+    max_workers: int | None = None,
+) -> dict[str, xr.Dataset]:
+    """Every node of a plate as ``{"/A/1/0/scale0": Dataset, ...}`` (the flat form of
+    :func:`open_plate_tree`, for backends that assemble the tree themselves).
+
+    Examples
+    --------
+    >>> import tempfile, xarray_ngff as xn
+    >>> from xarray_ngff.hcs import synthetic_plate
+    >>> d = tempfile.mkdtemp() + "/plate.ome.zarr"
+    >>> xn.to_hcs_zarr(d, synthetic_plate(rows=1, columns=1, fields=1))
+    >>> sorted(open_plate_groups(d))
+    ['/', '/A/1', '/A/1/0', '/A/1/0/scale0', '/A/1/0/scale1']
+    """
+    nstore = open_store(store, storage_options)
+    path = path.strip("/")
+    attrs, plate = _read_plate(nstore, path)
+    wells = _pmap(lambda w: _read_well(nstore, path, plate, w), plate.wells, max_workers)
+    jobs = []
+    nodes: dict[str, xr.Dataset] = {"/": xr.Dataset(attrs=attrs)}
+    for entry, (wattrs, meta) in zip(plate.wells, wells, strict=True):
+        nodes["/" + entry.path] = xr.Dataset(attrs=wattrs)
+        listed = [img.path for img in meta.images]
+        jobs.extend((entry.path, img, listed) for img in meta.images)
+
+    def load(job):
+        wpath, img, listed = job
+        return _open_image(nstore, _join(path, wpath), img, listed, chunks)
+
+    for (wpath, img, _), image_nodes in zip(jobs, _pmap(load, jobs, max_workers), strict=True):
+        for key, ds in image_nodes.items():
+            nodes["/" + _join(wpath, img.path, key)] = ds
+    return nodes
+
+
 def open_plate_tree(
     store: Any,
     *,
@@ -502,25 +544,15 @@ def open_plate_tree(
     >>> tree["A/2"].attrs["ome"]["well"]["images"]
     [{'path': '0', 'acquisition': 0}]
     """
-    nstore = open_store(store, storage_options)
-    path = path.strip("/")
-    attrs, plate = _read_plate(nstore, path)
-    wells = _pmap(lambda w: _read_well(nstore, path, plate, w), plate.wells, max_workers)
-    jobs = []
-    nodes: dict[str, xr.Dataset] = {"/": xr.Dataset(attrs=attrs)}
-    for entry, (wattrs, meta) in zip(plate.wells, wells, strict=True):
-        nodes["/" + entry.path] = xr.Dataset(attrs=wattrs)
-        listed = [img.path for img in meta.images]
-        jobs.extend((entry.path, img, listed) for img in meta.images)
-
-    def load(job):
-        wpath, img, listed = job
-        return _open_image(nstore, _join(path, wpath), img, listed, chunks)
-
-    for (wpath, img, _), image_nodes in zip(jobs, _pmap(load, jobs, max_workers), strict=True):
-        for key, ds in image_nodes.items():
-            nodes["/" + _join(wpath, img.path, key)] = ds
-    return xr.DataTree.from_dict(nodes)
+    return xr.DataTree.from_dict(
+        open_plate_groups(
+            store,
+            path=path,
+            chunks=chunks,
+            storage_options=storage_options,
+            max_workers=max_workers,
+        )
+    )
 
 
 # -- the plate as one array -------------------------------------------------------------------
