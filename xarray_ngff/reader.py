@@ -105,15 +105,20 @@ class NgffBackendArray(BackendArray):
         )
 
 
-class _ChunkGetter:
-    """Reads one dask block from the zarr array, re-raising I/O errors as StoreError."""
+class _GuardedArray:
+    """A zarr array whose reads re-raise I/O and decoding errors as :class:`StoreError`
+    naming the store and path. dask slices it with its own getter, so slicing a dask array
+    fuses into one read of just the needed region (no read of whole blocks then a slice)."""
 
-    def __init__(self, store: str, path: str) -> None:
-        self.store, self.path = store, path
+    __slots__ = ("array", "store", "path", "shape", "dtype", "ndim")
 
-    def __call__(self, array, index):
+    def __init__(self, array: zarr.Array, store: str, path: str) -> None:
+        self.array, self.store, self.path = array, store, path
+        self.shape, self.dtype, self.ndim = tuple(array.shape), np.dtype(array.dtype), array.ndim
+
+    def __getitem__(self, index):
         with translate_errors(self.store, self.path, data=True):
-            return array[index]
+            return self.array[index]
 
 
 def _join(*parts: str) -> str:
@@ -129,13 +134,14 @@ def _lazy_data(array: zarr.Array, nstore: NgffStore, path: str, chunks: Any) -> 
     else:
         target = chunks
     name = "ngff-" + tokenize(nstore.name, path, array.shape, str(array.dtype), target)
-    # one task per block slicing the zarr array; zarr is thread-safe for reads, so no lock
+    # one task per block; zarr is thread-safe for reads, so no lock
     return da.from_array(
-        array,
+        _GuardedArray(array, nstore.name, path),
         chunks=target,
         name=name,
         lock=False,
-        getitem=_ChunkGetter(nstore.name, path),
+        fancy=False,
+        asarray=True,
         meta=np.empty((0,) * array.ndim, dtype=array.dtype),
         inline_array=True,
     )
