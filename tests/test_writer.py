@@ -8,13 +8,13 @@ import warnings
 
 import dask
 import dask.array as da
-from dask.delayed import Delayed
 import numcodecs
 import numpy as np
 import pytest
 import xarray as xr
 import zarr
 import zarr.codecs
+from dask.delayed import Delayed
 
 import xarray_ngff as xn
 from xarray_ngff import datasets

@@ -45,7 +45,10 @@ def _attrs(path) -> dict:
 
 def _expected(ms):
     meta = ms.ngff.metadata
-    return [(lvl.values, d.scale, d.translation) for lvl, d in zip(ms.ngff.levels, meta.datasets)]
+    return [
+        (lvl.values, d.scale, d.translation)
+        for lvl, d in zip(ms.ngff.levels, meta.datasets, strict=True)
+    ]
 
 
 def test_official_json_schemas(written, spec_dir):
