@@ -90,6 +90,7 @@ from .errors import (
 )
 from .image import (
     NGFF_DIMS,
+    SPATIAL_DIMS,
     check_regular_grid,
     image_axes,
     image_channel_names,
@@ -100,6 +101,7 @@ from .image import (
 )
 from .metadata.emit import image_attrs
 from .metadata.model import SUPPORTED_WRITE, Axis, Dataset, Multiscale
+from .methods import WINDOW_CENTRED, gaussian_radius, reduce_block
 from .omero import check_omero, choose_level, compute_omero
 from .pyramid import level_name, multiscale_from_tree, to_multiscales, tree_levels
 
@@ -496,6 +498,83 @@ def _metadata(tree: xr.DataTree | None, levels: list[xr.DataArray], order, name:
     return Multiscale(axes, tuple(datasets), name=name, type=method, metadata=meta)
 
 
+# -- staged pyramids: level k+1 computed from level k as written ------------------------------
+
+
+def _staged_plan(
+    tree: xr.DataTree, levels: list[xr.DataArray], method: str | None
+) -> list[dict[str, int]] | None:
+    """Relative factors per level when every level ``k+1`` of ``tree`` is exactly
+    ``to_multiscales(level k)`` (same dask graph, checked by name), else ``None``."""
+    if method not in WINDOW_CENTRED or len(levels) < 2:
+        return None
+    plan = []
+    for prev, cur in zip(levels[:-1], levels[1:], strict=False):
+        if not isinstance(prev.data, da.Array) or not isinstance(cur.data, da.Array):
+            return None
+        s0, s1 = image_scale(prev), image_scale(cur)
+        rel = {d: max(1, round(s1[d] / s0[d])) for d in s0 if d in SPATIAL_DIMS}
+        chunks = {str(d): c[0] for d, c in zip(prev.dims, prev.data.chunks, strict=True)}
+        try:
+            again = to_multiscales(prev, scale_factors=[rel], method=method, chunks=chunks)
+        except NgffError:
+            return None
+        if tree_levels(again)[1].data.name != cur.data.name:
+            return None
+        plan.append(rel)
+    return plan
+
+
+def _reduce_region(
+    source: Any,
+    crop: tuple[int, ...],
+    factors: tuple[int, ...],
+    depths: tuple[int, ...],
+    method: str,
+    dtype: np.dtype,
+    block_info: dict | None = None,
+) -> np.ndarray:
+    """One output block of level k+1, read (with its halo) straight from level k's array.
+
+    Same arithmetic as the pyramid's blockwise reducer: the source is cropped to whole windows,
+    its edges replicated ("nearest") for the halo, then :func:`reduce_block` is applied.
+    """
+    loc = block_info[None]["array-location"]
+    slices, pads = [], []
+    for (a, b), f, d, n in zip(loc, factors, depths, crop, strict=True):
+        lo, hi = a * f - d, b * f + d
+        slices.append(slice(max(lo, 0), min(hi, n)))
+        pads.append((max(lo, 0) - lo, hi - min(hi, n)))
+    block = np.asarray(source[tuple(slices)])
+    if any(p != (0, 0) for p in pads):
+        block = np.pad(block, pads, mode="edge")
+    if not any(depths) and all(f == 1 for f in factors):
+        return block.astype(dtype, copy=False)
+    return np.asarray(reduce_block(block, factors, method, depths)).astype(dtype, copy=False)
+
+
+def _from_written(
+    source: Any, lvl: _Level, rel: Mapping[str, int], method: str, dtype: np.dtype
+) -> da.Array:
+    """Level ``lvl`` as a dask array whose every block reads its input from ``source`` (the
+    previous level, already written): no overlap graph, so memory does not grow with size."""
+    factors = tuple(rel.get(d, 1) for d in lvl.dims)
+    depths = tuple(gaussian_radius(f) if method == "gaussian" else 0 for f in factors)
+    crop = tuple(n // f * f for n, f in zip(source.shape, factors, strict=True))
+    return da.map_blocks(
+        _reduce_region,
+        source,
+        crop,
+        factors,
+        depths,
+        method,
+        dtype,
+        chunks=lvl.data.chunks,
+        dtype=dtype,
+        meta=np.empty((0,) * len(lvl.dims), dtype),
+    )
+
+
 # -- writing ----------------------------------------------------------------------------------
 
 
@@ -772,13 +851,23 @@ def to_ngff_zarr(
         ]
     else:
         targets = arrays
-    stored = da.store(
-        [lvl.data for lvl in prepared], targets, lock=False, compute=False, return_stored=False
-    )
-    task = dask.delayed(_finalize, pure=False)(
-        stored, target.store, version, multiscale, omero_given, omero_auto
-    )
-    if not compute:
-        return task
-    _run(task, progress)
+    finalize = dask.delayed(_finalize, pure=False)
+    plan = _staged_plan(tree, levels, multiscale.type) if compute else None
+    if plan is None:
+        # one fused graph: each block computed once, feeding its write and the next level
+        stored = da.store(
+            [lvl.data for lvl in prepared], targets, lock=False, compute=False, return_stored=False
+        )
+        task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
+        if not compute:
+            return task
+        _run(task, progress)
+        return None
+    # staged: level 0 from its graph, then each level from the one just written
+    for k, lvl in enumerate(prepared):
+        data = lvl.data
+        if k:
+            data = _from_written(arrays[k - 1], lvl, plan[k - 1], multiscale.type, dtype)
+        _run(da.store(data, targets[k], lock=False, compute=False), progress)
+    _run(finalize(None, target.store, version, multiscale, omero_given, omero_auto), False)
     return None
