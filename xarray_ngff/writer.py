@@ -63,6 +63,7 @@ that keeps compression well below the cost of building the pyramid.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import pathlib
@@ -525,21 +526,7 @@ def _staged_plan(
     return plan
 
 
-def _reduce_region(
-    source: Any,
-    crop: tuple[int, ...],
-    factors: tuple[int, ...],
-    depths: tuple[int, ...],
-    method: str,
-    dtype: np.dtype,
-    block_info: dict | None = None,
-) -> np.ndarray:
-    """One output block of level k+1, read (with its halo) straight from level k's array.
-
-    Same arithmetic as the pyramid's blockwise reducer: the source is cropped to whole windows,
-    its edges replicated ("nearest") for the halo, then :func:`reduce_block` is applied.
-    """
-    loc = block_info[None]["array-location"]
+def _reduce_one(source, crop, factors, depths, method, dtype, loc) -> np.ndarray:
     slices, pads = [], []
     for (a, b), f, d, n in zip(loc, factors, depths, crop, strict=True):
         lo, hi = a * f - d, b * f + d
@@ -548,9 +535,34 @@ def _reduce_region(
     block = np.asarray(source[tuple(slices)])
     if any(p != (0, 0) for p in pads):
         block = np.pad(block, pads, mode="edge")
-    if not any(depths) and all(f == 1 for f in factors):
-        return block.astype(dtype, copy=False)
     return np.asarray(reduce_block(block, factors, method, depths)).astype(dtype, copy=False)
+
+
+def _reduce_region(
+    source: Any,
+    crop: tuple[int, ...],
+    factors: tuple[int, ...],
+    depths: tuple[int, ...],
+    method: str,
+    dtype: np.dtype,
+    sub: tuple[int, ...],
+    block_info: dict | None = None,
+) -> np.ndarray:
+    """One output block of level k+1, read (with its halo) straight from level k's array.
+
+    Same arithmetic as the pyramid's blockwise reducer: the source is cropped to whole windows,
+    its edges replicated ("nearest") for the halo, then :func:`reduce_block` is applied. A
+    block (a whole shard) is computed in pieces of ``sub`` (one chunk), so a task holds one
+    chunk's input at a time.
+    """
+    loc = block_info[None]["array-location"]
+    out = np.empty(tuple(b - a for a, b in loc), dtype)
+    ranges = [range(a, b, s) for (a, b), s in zip(loc, sub, strict=True)]
+    for starts in itertools.product(*ranges):
+        piece = tuple((st, min(st + s, b)) for st, s, (_, b) in zip(starts, sub, loc, strict=True))
+        where = tuple(slice(a - o, b - o) for (a, b), (o, _) in zip(piece, loc, strict=True))
+        out[where] = _reduce_one(source, crop, factors, depths, method, dtype, piece)
+    return out
 
 
 def _from_written(
@@ -569,6 +581,7 @@ def _from_written(
         depths,
         method,
         dtype,
+        lvl.chunks,
         chunks=lvl.data.chunks,
         dtype=dtype,
         meta=np.empty((0,) * len(lvl.dims), dtype),
