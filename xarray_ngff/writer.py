@@ -36,20 +36,38 @@ Order of writes (safety)
    to the root. An interrupted write leaves a plain Zarr group that no reader takes for an
    image (and that a later ``overwrite=True`` may replace).
 
-Fused graph, not write-then-reread (measured)
----------------------------------------------
-All levels go into one :func:`dask.array.store` call, so each level-0 block is computed once
-and feeds both its own write and the next level's Gaussian; nothing is recomputed from level
-0 per level. The alternative, writing level ``k`` and building level ``k+1`` from a re-read
-of it, was measured on this 2-core machine for a 4-level Gaussian pyramid of a synthetic
-256x1024x1024 uint16 volume (chunks 128, blosc-zstd-1 bit-shuffle)::
+Staged writes: each level from the level just written (measured)
+------------------------------------------------------------------
+Lower levels are never recomputed from level 0. Two ways were measured:
 
-    fused graph (one da.store)          12.4 s   peak RSS  936 MiB
-    write level k, re-read for k+1      14.8 s   peak RSS 1113 MiB
-    level 0 alone (same codec)           4.0 s   peak RSS  209 MiB
+* **fused**: all levels in one :func:`dask.array.store`; each level-0 block is computed once
+  and feeds both its write and the next level's Gaussian (the pyramid's own overlap graph);
+* **staged**: level 0 is written from its graph, then every block of level ``k+1`` is one task
+  that reads its window plus the Gaussian halo straight from the level-``k`` array just
+  written and reduces it with the pyramid's own :func:`~xarray_ngff.methods.reduce_block`
+  (a whole shard is computed chunk by chunk). No overlap graph, so nothing waits in memory
+  for its neighbours.
 
-(computing the same pyramid without writing anything peaks at about 1000 MiB: the memory is
-the pyramid graph's, not the writer's.)
+4-level Gaussian pyramid (factors 2, 4, 8; chunks 128) of the benchmark's synthetic uint16
+volume, OME-Zarr 0.5, blosc-zstd-1, this 2-core machine (``benchmarks/write.py``)::
+
+                       256x1024x1024          512x2048x2048 (8x)
+    fused              11.2 s   955 MiB       67.8 s  2941 MiB
+    staged              8.5 s   713 MiB       86.5 s   757 MiB
+    staged (2nd run)   11.3 s   700 MiB       83.9 s   757 MiB
+    (pyramid alone, computed without writing: 1000 MiB at 1x, 2673 MiB at 8x)
+
+Other jobs shared the 2 cores during these runs, so wall times vary by about 30 % between
+runs (the zarr-python level-0 floor took 11.6 s in the first and 7.7 s in the second); the
+peaks are stable.
+
+The fused graph's peak grows with the image (the overlap graph keeps a wavefront of
+neighbour blocks whose area grows with the cross-section); the staged one does not, and is
+faster at the standard size. So the writer stages whenever it can prove that level ``k+1``
+of the tree is exactly ``to_multiscales(level k)`` (rebuilding it gives the same dask name,
+so the pixels are bit-identical; tests compare them), the method is window-centred, and
+``compute=True``. Otherwise (edited trees, ``nearest``, pyramids read from a store,
+``compute=False``) it falls back to the fused graph, which writes exactly the given levels.
 
 Default codec (measured)
 ------------------------
@@ -730,7 +748,8 @@ def to_ngff_zarr(
         fsspec options for URLs (credentials, endpoint).
     compute
         ``False``: create the arrays now and return a :class:`dask.delayed.Delayed` that
-        writes the pixels and then the OME metadata.
+        writes the pixels and then the OME metadata (one fused graph; the staged,
+        bounded-memory write needs ``compute=True``).
     progress
         Show a progress bar (dask's, or ``distributed.progress`` under a Client).
     omero
