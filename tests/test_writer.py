@@ -8,13 +8,13 @@ import warnings
 
 import dask
 import dask.array as da
-from dask.delayed import Delayed
 import numcodecs
 import numpy as np
 import pytest
 import xarray as xr
 import zarr
 import zarr.codecs
+from dask.delayed import Delayed
 
 import xarray_ngff as xn
 from xarray_ngff import datasets
@@ -249,7 +249,10 @@ def test_dask_chunks_aligned_to_shards(tmp_path):
     real = writer.da.store
 
     def spy(sources, targets, **kw):
-        for s, t in zip(sources, targets, strict=True):
+        many = isinstance(sources, list)
+        for s, t in zip(
+            sources if many else [sources], targets if many else [targets], strict=True
+        ):
             shard = t.shards or t.chunks
             for axis, sizes in enumerate(s.chunks):
                 assert all(c % shard[axis] == 0 for c in sizes[:-1])
@@ -471,3 +474,46 @@ def test_existing_store_untouched_when_request_is_bad(tmp_path, pyramid3d):
     with pytest.raises(InvalidChunksError):
         to_ngff_zarr(path, pyramid3d, version="0.4", chunks_per_shard=2)
     assert sorted(str(p.relative_to(path)) for p in path.rglob("*")) == before
+
+
+# -- staged writes: level k+1 from level k as written -----------------------------------------
+
+
+def test_staged_plan_only_for_untouched_pyramids(pyramid3d):
+    from xarray_ngff.writer import _staged_plan
+
+    levels = pyramid3d.ngff.levels
+    assert _staged_plan(pyramid3d, levels, "gaussian") == [
+        {"z": 2, "y": 2, "x": 2},
+        {"z": 2, "y": 2, "x": 2},
+    ]
+    edited = pyramid3d.copy()
+    edited["scale1"] = (pyramid3d["scale1"].to_dataset() + 1).astype("uint16")
+    assert _staged_plan(edited, edited.ngff.levels, "gaussian") is None
+    nearest = xn.to_multiscales(datasets.blobs_2d((32, 32)), scale_factors=[2], method="nearest")
+    assert _staged_plan(nearest, nearest.ngff.levels, "nearest") is None
+
+
+@pytest.mark.parametrize("method", ["gaussian", "mean", "mode", "max"])
+@pytest.mark.parametrize("cps", [None, 2])
+def test_staged_write_matches_the_pyramid(tmp_path, method, cps):
+    # odd sizes, anisotropic factors and chunks that do not divide the shape
+    img = datasets.nuclei_labels((90, 70)) if method == "mode" else datasets.blobs_2d((90, 70))
+    ms = xn.to_multiscales(
+        img, scale_factors=[{"y": 2, "x": 1}, {"y": 4, "x": 2}, 8], method=method, chunks=(16, 12)
+    )
+    path = tmp_path / "s.zarr"
+    to_ngff_zarr(path, ms, chunks_per_shard=cps)
+    for k, level in enumerate(ms.ngff.levels):
+        np.testing.assert_array_equal(_open_level(path, k)[img.name].values, level.values)
+
+
+def test_edited_pyramid_is_written_as_given(tmp_path, pyramid3d):
+    edited = pyramid3d.copy()
+    edited["scale1"] = (pyramid3d["scale1"].to_dataset() + 1).astype("uint16")
+    to_ngff_zarr(tmp_path / "e.zarr", edited)
+    got = _open_level(tmp_path / "e.zarr", 1)["cells"].values
+    np.testing.assert_array_equal(got, pyramid3d["scale1"]["cells"].values + 1)
+    np.testing.assert_array_equal(
+        _open_level(tmp_path / "e.zarr", 2)["cells"].values, pyramid3d["scale2"]["cells"].values
+    )

@@ -36,20 +36,38 @@ Order of writes (safety)
    to the root. An interrupted write leaves a plain Zarr group that no reader takes for an
    image (and that a later ``overwrite=True`` may replace).
 
-Fused graph, not write-then-reread (measured)
----------------------------------------------
-All levels go into one :func:`dask.array.store` call, so each level-0 block is computed once
-and feeds both its own write and the next level's Gaussian; nothing is recomputed from level
-0 per level. The alternative, writing level ``k`` and building level ``k+1`` from a re-read
-of it, was measured on this 2-core machine for a 4-level Gaussian pyramid of a synthetic
-256x1024x1024 uint16 volume (chunks 128, blosc-zstd-1 bit-shuffle)::
+Staged writes: each level from the level just written (measured)
+------------------------------------------------------------------
+Lower levels are never recomputed from level 0. Two ways were measured:
 
-    fused graph (one da.store)          12.4 s   peak RSS  936 MiB
-    write level k, re-read for k+1      14.8 s   peak RSS 1113 MiB
-    level 0 alone (same codec)           4.0 s   peak RSS  209 MiB
+* **fused**: all levels in one :func:`dask.array.store`; each level-0 block is computed once
+  and feeds both its write and the next level's Gaussian (the pyramid's own overlap graph);
+* **staged**: level 0 is written from its graph, then every block of level ``k+1`` is one task
+  that reads its window plus the Gaussian halo straight from the level-``k`` array just
+  written and reduces it with the pyramid's own :func:`~xarray_ngff.methods.reduce_block`
+  (a whole shard is computed chunk by chunk). No overlap graph, so nothing waits in memory
+  for its neighbours.
 
-(computing the same pyramid without writing anything peaks at about 1000 MiB: the memory is
-the pyramid graph's, not the writer's.)
+4-level Gaussian pyramid (factors 2, 4, 8; chunks 128) of the benchmark's synthetic uint16
+volume, OME-Zarr 0.5, blosc-zstd-1, this 2-core machine (``benchmarks/write.py``)::
+
+                       256x1024x1024          512x2048x2048 (8x)
+    fused              11.2 s   955 MiB       67.8 s  2941 MiB
+    staged              8.5 s   713 MiB       86.5 s   757 MiB
+    staged (2nd run)   11.3 s   700 MiB       83.9 s   757 MiB
+    (pyramid alone, computed without writing: 1000 MiB at 1x, 2673 MiB at 8x)
+
+Other jobs shared the 2 cores during these runs, so wall times vary by about 30 % between
+runs (the zarr-python level-0 floor took 11.6 s in the first and 7.7 s in the second); the
+peaks are stable.
+
+The fused graph's peak grows with the image (the overlap graph keeps a wavefront of
+neighbour blocks whose area grows with the cross-section); the staged one does not, and is
+faster at the standard size. So the writer stages whenever it can prove that level ``k+1``
+of the tree is exactly ``to_multiscales(level k)`` (rebuilding it gives the same dask name,
+so the pixels are bit-identical; tests compare them), the method is window-centred, and
+``compute=True``. Otherwise (edited trees, ``nearest``, pyramids read from a store,
+``compute=False``) it falls back to the fused graph, which writes exactly the given levels.
 
 Default codec (measured)
 ------------------------
@@ -63,6 +81,7 @@ that keeps compression well below the cost of building the pyramid.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import pathlib
@@ -90,6 +109,7 @@ from .errors import (
 )
 from .image import (
     NGFF_DIMS,
+    SPATIAL_DIMS,
     check_regular_grid,
     image_axes,
     image_channel_names,
@@ -100,6 +120,7 @@ from .image import (
 )
 from .metadata.emit import image_attrs
 from .metadata.model import SUPPORTED_WRITE, Axis, Dataset, Multiscale
+from .methods import WINDOW_CENTRED, gaussian_radius, reduce_block
 from .omero import check_omero, choose_level, compute_omero
 from .pyramid import level_name, multiscale_from_tree, to_multiscales, tree_levels
 
@@ -496,6 +517,95 @@ def _metadata(tree: xr.DataTree | None, levels: list[xr.DataArray], order, name:
     return Multiscale(axes, tuple(datasets), name=name, type=method, metadata=meta)
 
 
+# -- staged pyramids: level k+1 computed from level k as written ------------------------------
+
+
+def _staged_plan(
+    tree: xr.DataTree, levels: list[xr.DataArray], method: str | None
+) -> list[dict[str, int]] | None:
+    """Relative factors per level when every level ``k+1`` of ``tree`` is exactly
+    ``to_multiscales(level k)`` (same dask graph, checked by name), else ``None``."""
+    if method not in WINDOW_CENTRED or len(levels) < 2:
+        return None
+    plan = []
+    for prev, cur in zip(levels[:-1], levels[1:], strict=False):
+        if not isinstance(prev.data, da.Array) or not isinstance(cur.data, da.Array):
+            return None
+        s0, s1 = image_scale(prev), image_scale(cur)
+        rel = {d: max(1, round(s1[d] / s0[d])) for d in s0 if d in SPATIAL_DIMS}
+        chunks = {str(d): c[0] for d, c in zip(prev.dims, prev.data.chunks, strict=True)}
+        try:
+            again = to_multiscales(prev, scale_factors=[rel], method=method, chunks=chunks)
+        except NgffError:
+            return None
+        if tree_levels(again)[1].data.name != cur.data.name:
+            return None
+        plan.append(rel)
+    return plan
+
+
+def _reduce_one(source, crop, factors, depths, method, dtype, loc) -> np.ndarray:
+    slices, pads = [], []
+    for (a, b), f, d, n in zip(loc, factors, depths, crop, strict=True):
+        lo, hi = a * f - d, b * f + d
+        slices.append(slice(max(lo, 0), min(hi, n)))
+        pads.append((max(lo, 0) - lo, hi - min(hi, n)))
+    block = np.asarray(source[tuple(slices)])
+    if any(p != (0, 0) for p in pads):
+        block = np.pad(block, pads, mode="edge")
+    return np.asarray(reduce_block(block, factors, method, depths)).astype(dtype, copy=False)
+
+
+def _reduce_region(
+    source: Any,
+    crop: tuple[int, ...],
+    factors: tuple[int, ...],
+    depths: tuple[int, ...],
+    method: str,
+    dtype: np.dtype,
+    sub: tuple[int, ...],
+    block_info: dict | None = None,
+) -> np.ndarray:
+    """One output block of level k+1, read (with its halo) straight from level k's array.
+
+    Same arithmetic as the pyramid's blockwise reducer: the source is cropped to whole windows,
+    its edges replicated ("nearest") for the halo, then :func:`reduce_block` is applied. A
+    block (a whole shard) is computed in pieces of ``sub`` (one chunk), so a task holds one
+    chunk's input at a time.
+    """
+    loc = block_info[None]["array-location"]
+    out = np.empty(tuple(b - a for a, b in loc), dtype)
+    ranges = [range(a, b, s) for (a, b), s in zip(loc, sub, strict=True)]
+    for starts in itertools.product(*ranges):
+        piece = tuple((st, min(st + s, b)) for st, s, (_, b) in zip(starts, sub, loc, strict=True))
+        where = tuple(slice(a - o, b - o) for (a, b), (o, _) in zip(piece, loc, strict=True))
+        out[where] = _reduce_one(source, crop, factors, depths, method, dtype, piece)
+    return out
+
+
+def _from_written(
+    source: Any, lvl: _Level, rel: Mapping[str, int], method: str, dtype: np.dtype
+) -> da.Array:
+    """Level ``lvl`` as a dask array whose every block reads its input from ``source`` (the
+    previous level, already written): no overlap graph, so memory does not grow with size."""
+    factors = tuple(rel.get(d, 1) for d in lvl.dims)
+    depths = tuple(gaussian_radius(f) if method == "gaussian" else 0 for f in factors)
+    crop = tuple(n // f * f for n, f in zip(source.shape, factors, strict=True))
+    return da.map_blocks(
+        _reduce_region,
+        source,
+        crop,
+        factors,
+        depths,
+        method,
+        dtype,
+        lvl.chunks,
+        chunks=lvl.data.chunks,
+        dtype=dtype,
+        meta=np.empty((0,) * len(lvl.dims), dtype),
+    )
+
+
 # -- writing ----------------------------------------------------------------------------------
 
 
@@ -638,7 +748,8 @@ def to_ngff_zarr(
         fsspec options for URLs (credentials, endpoint).
     compute
         ``False``: create the arrays now and return a :class:`dask.delayed.Delayed` that
-        writes the pixels and then the OME metadata.
+        writes the pixels and then the OME metadata (one fused graph; the staged,
+        bounded-memory write needs ``compute=True``).
     progress
         Show a progress bar (dask's, or ``distributed.progress`` under a Client).
     omero
@@ -772,13 +883,23 @@ def to_ngff_zarr(
         ]
     else:
         targets = arrays
-    stored = da.store(
-        [lvl.data for lvl in prepared], targets, lock=False, compute=False, return_stored=False
-    )
-    task = dask.delayed(_finalize, pure=False)(
-        stored, target.store, version, multiscale, omero_given, omero_auto
-    )
-    if not compute:
-        return task
-    _run(task, progress)
+    finalize = dask.delayed(_finalize, pure=False)
+    plan = _staged_plan(tree, levels, multiscale.type) if compute else None
+    if plan is None:
+        # one fused graph: each block computed once, feeding its write and the next level
+        stored = da.store(
+            [lvl.data for lvl in prepared], targets, lock=False, compute=False, return_stored=False
+        )
+        task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
+        if not compute:
+            return task
+        _run(task, progress)
+        return None
+    # staged: level 0 from its graph, then each level from the one just written
+    for k, lvl in enumerate(prepared):
+        data = lvl.data
+        if k:
+            data = _from_written(arrays[k - 1], lvl, plan[k - 1], multiscale.type, dtype)
+        _run(da.store(data, targets[k], lock=False, compute=False), progress)
+    _run(finalize(None, target.store, version, multiscale, omero_given, omero_auto), False)
     return None
