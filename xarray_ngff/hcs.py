@@ -1025,14 +1025,11 @@ class HcsPlateWriter:
         self.zarr_format = 2 if version == "0.4" else 3
         self.storage_options = dict(storage_options or {})
         self.writer_options = writer_options
+        # plain state only (no open store, no lock), so the writer pickles for process pools
         self.location = store
         self.label = str(store)
         self._created = False
         self._create(overwrite)
-
-    # plain state only, so that the writer pickles for process pools
-    def __getstate__(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
     def _store(self) -> Store:
         loc = self.location
