@@ -15,10 +15,12 @@ from importlib.metadata import PackageNotFoundError, version
 from . import accessors as _accessors  # noqa: F401  (registers the .ngff accessors)
 from . import datasets
 from .errors import NgffError, NgffWarning
+from .hcs import HcsPlateWriter, from_hcs_zarr, plate_to_dataarray, to_hcs_zarr
 from .image import to_ngff_image
 from .pyramid import to_multiscales
 from .reader import from_ngff_zarr
 from .validate import validate_store
+from .writer import to_ngff_zarr
 
 try:
     __version__ = version("xarray-ngff")
@@ -34,4 +36,9 @@ __all__ = [
     "validate_store",
     "to_multiscales",
     "to_ngff_image",
+    "to_ngff_zarr",
+    "from_hcs_zarr",
+    "to_hcs_zarr",
+    "plate_to_dataarray",
+    "HcsPlateWriter",
 ]
