@@ -10,7 +10,7 @@ import zarr
 from ngff_stores import write_image, write_labels
 
 from xarray_ngff.backend import NgffBackendEntrypoint
-from xarray_ngff.errors import MetadataError
+from xarray_ngff.errors import MetadataError, PlateError
 
 
 @pytest.fixture
@@ -128,8 +128,9 @@ def test_open_dataset_on_plate_explains(tmp_path):
         "columns": [{"name": "1"}],
         "wells": [{"path": "A/1", "rowIndex": 0, "columnIndex": 0}],
     }
-    with pytest.raises(MetadataError, match="plate collection"):
+    with pytest.raises(PlateError, match="HCS plate") as err:
         xr.open_dataset(path, engine="ngff")
+    assert "from_hcs_zarr" in str(err.value)
 
 
 def test_drop_variables(image_path):

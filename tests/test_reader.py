@@ -261,24 +261,16 @@ def test_bioformats2raw_every_series(tmp_path, listed):
         np.testing.assert_array_equal(tree[f"{s}/scale0"]["image"].values, datas[s][0])
 
 
-def test_plate_without_hcs_module(tmp_path):
-    try:
-        import xarray_ngff.hcs  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("xarray_ngff.hcs exists: plates are read by it")
+def test_plate_root_is_refused_with_real_field_paths(tmp_path):
+    from xarray_ngff.hcs import HcsPlateWriter  # noqa: F401  (plates need the hcs module)
+
     path = tmp_path / "p.ome.zarr"
-    g = zarr.open_group(path, mode="w", zarr_format=2)
-    g.attrs["plate"] = {
-        "version": "0.4",
-        "rows": [{"name": "A"}],
-        "columns": [{"name": "1"}],
-        "wells": [{"path": "A/1", "rowIndex": 0, "columnIndex": 0}],
-    }
-    with pytest.raises(PlateError, match="not supported yet") as err:
+    ms = xn.to_multiscales(np.zeros((8, 8), "uint8"), scale_factors=[2])
+    xn.to_hcs_zarr(path, {"B/3/0": ms}, version="0.4")
+    with pytest.raises(PlateError, match="from_hcs_zarr") as err:
         from_ngff_zarr(path)
     assert err.value.field == "plate"
+    assert "B/3/0" in str(err.value)
 
 
 def test_zip_store(tmp_path):

@@ -42,6 +42,7 @@ from xarray.core import indexing
 from .errors import (
     InvalidDimsError,
     MetadataError,
+    NgffError,
     NgffWarning,
     NotOmeZarrError,
     PlateError,
@@ -328,17 +329,25 @@ def _image_nodes(
 
 
 def _plate_nodes(nstore: NgffStore, path: str, chunks: Any) -> dict[str, xr.Dataset]:
+    from .hcs import open_plate_groups
+
+    groups = open_plate_groups(nstore, path=path, chunks=chunks)
+    return {key.lstrip("/"): ds for key, ds in groups.items()}
+
+
+def _plate_field_examples(nstore: NgffStore, path: str, limit: int = 3) -> list[str]:
+    """A few real field paths of a plate, for error messages (empty when unreadable)."""
+    from .hcs import from_hcs_zarr
+
     try:
-        from .hcs import open_plate_tree
-    except ImportError:
-        raise PlateError(
-            "HCS plates are not supported yet", store=nstore.name, path=path or "/", field="plate"
-        ) from None
-    tree = open_plate_tree(nstore, path=path, chunks=chunks)
-    return {
-        node.relative_to(tree) if node is not tree else "": node.to_dataset(inherit=False)
-        for node in tree.subtree
-    }
+        plate = from_hcs_zarr(nstore, path=path)
+        wells = plate.well_paths[:limit]
+        if not wells:
+            return []
+        fields = [f"{wells[0]}/{img.path}" for img in plate.well(wells[0]).images[:limit]]
+        return fields or wells
+    except NgffError:
+        return []
 
 
 def _bf2raw_series_paths(nstore: NgffStore, path: str) -> list[str]:
@@ -441,11 +450,24 @@ def open_ngff_image_level(
         if kind == "bioformats2raw":
             choices = _bf2raw_series_paths(nstore, path)
             hint = f"series {choices}"
+            raise MetadataError(
+                f"this group is a {kind} collection, not one image: choose one with "
+                f"image=... ({hint}), or open the whole hierarchy with "
+                "xr.open_datatree(..., engine='ngff')",
+                store=nstore.name,
+                path=path or "/",
+                field="image",
+            )
+        if kind == "plate":
+            examples = _plate_field_examples(nstore, path)
+            hint = f"field paths such as {examples}" if examples else "a field path"
+            what = "an HCS plate"
         else:
-            hint = "the plate's field paths such as 'A/1/0'"
-        raise MetadataError(
-            f"this group is a {kind} collection, not one image: choose one with image=... "
-            f"({hint}), or open the whole hierarchy with xr.open_datatree(..., engine='ngff')",
+            hint, what = "a field path of this well", "a single well"
+        raise PlateError(
+            f"this group is {what}, not one image: choose one with image=... ({hint}), "
+            "read the plate with from_hcs_zarr, or open it whole with "
+            "xr.open_datatree(..., engine='ngff')",
             store=nstore.name,
             path=path or "/",
             field="image",
@@ -511,6 +533,16 @@ def from_ngff_zarr(
     ((1, 1), (3,))
     """
     nstore = open_store(store, storage_options)
+    if _kind(nstore, "", nstore.attrs("")) == "plate":
+        examples = _plate_field_examples(nstore, "")
+        raise PlateError(
+            "this is an HCS plate, not one multiscale image: read it with from_hcs_zarr(...) "
+            "or xr.open_datatree(..., engine='ngff'), or open one field"
+            + (f" such as {examples}" if examples else ""),
+            store=nstore.name,
+            path="/",
+            field="plate",
+        )
     if validate:
         from .validate import raise_for_problems
 
