@@ -517,3 +517,15 @@ def test_edited_pyramid_is_written_as_given(tmp_path, pyramid3d):
     np.testing.assert_array_equal(
         _open_level(tmp_path / "e.zarr", 2)["cells"].values, pyramid3d["scale2"]["cells"].values
     )
+
+
+def test_refuses_to_overwrite_its_own_remote_source(pyramid3d):
+    url = "memory://self-source/a.zarr"
+    to_ngff_zarr(url, pyramid3d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lazy = xr.open_dataset(url, engine="zarr", group="scale1", chunks={})["cells"]
+    with pytest.raises(WriteError, match="would destroy the source") as err:
+        to_ngff_zarr(url, xn.to_multiscales(lazy, scale_factors=[2]))
+    assert err.value.store == url
+    np.testing.assert_array_equal(lazy.values, pyramid3d["scale1"]["cells"].values)

@@ -87,7 +87,7 @@ import os
 import pathlib
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import dask
@@ -219,9 +219,6 @@ class _Target:
     label: str
     local: pathlib.Path | None = None
     state: str = "absent"  # absent | empty | zarr
-    fs: Any = None
-    fs_path: str | None = None
-    sources: list[Any] = field(default_factory=list)
 
 
 def _sync(coro):
@@ -354,6 +351,12 @@ def _reads_from_target(arrays: Sequence[da.Array], target: _Target) -> bool:
                 return True
         elif store is target.store:
             return True
+        elif isinstance(store, zarr.storage.FsspecStore) and isinstance(
+            target.store, zarr.storage.FsspecStore
+        ):
+            a, b = store.path.rstrip("/") + "/", target.store.path.rstrip("/") + "/"
+            if type(store.fs) is type(target.store.fs) and a.startswith(b):
+                return True
     return False
 
 
