@@ -275,6 +275,8 @@ def test_compute_false_returns_delayed(tmp_path, pyramid3d):
     path = tmp_path / "d.zarr"
     task = to_ngff_zarr(path, pyramid3d, compute=False)
     assert isinstance(task, Delayed)
+    # the staged plan: levels 1 and 2 are read back from the levels written before them
+    assert any("_reduce_region" in str(key) for key in dict(task.__dask_graph__()))
     assert "ome" not in _root_attrs(path)  # arrays exist, metadata waits for the data
     task.compute()
     assert _root_attrs(path)["ome"]["version"] == "0.5"
@@ -529,3 +531,23 @@ def test_refuses_to_overwrite_its_own_remote_source(pyramid3d):
         to_ngff_zarr(url, xn.to_multiscales(lazy, scale_factors=[2]))
     assert err.value.store == url
     np.testing.assert_array_equal(lazy.values, pyramid3d["scale1"]["cells"].values)
+
+
+@pytest.mark.parametrize("edit", [False, True], ids=["staged", "fused"])
+def test_each_source_block_computed_once(tmp_path, edit):
+    calls = []
+
+    def source(block):
+        calls.append(1)  # list.append is atomic under the GIL
+        return block
+
+    base = da.arange(64 * 48, dtype="uint16", chunks=16 * 48).reshape(64, 48).rechunk(16)
+    data = base.map_blocks(source, dtype="uint16", meta=np.empty((0, 0), "uint16"))
+    ms = xn.to_multiscales(xn.to_ngff_image(data), scale_factors=[2, 4], chunks=16)
+    if edit:  # not a plain to_multiscales tree any more: written through the fused graph
+        ms["scale2"] = (ms["scale2"].to_dataset() * 1).astype("uint16")
+    to_ngff_zarr(tmp_path / "once.zarr", ms)
+    assert len(calls) == data.npartitions
+    np.testing.assert_array_equal(
+        _open_level(tmp_path / "once.zarr", 2)["image"], ms["scale2"]["image"]
+    )

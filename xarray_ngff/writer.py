@@ -65,9 +65,11 @@ The fused graph's peak grows with the image (the overlap graph keeps a wavefront
 neighbour blocks whose area grows with the cross-section); the staged one does not, and is
 faster at the standard size. So the writer stages whenever it can prove that level ``k+1``
 of the tree is exactly ``to_multiscales(level k)`` (rebuilding it gives the same dask name,
-so the pixels are bit-identical; tests compare them), the method is window-centred, and
-``compute=True``. Otherwise (edited trees, ``nearest``, pyramids read from a store,
-``compute=False``) it falls back to the fused graph, which writes exactly the given levels.
+so the pixels are bit-identical; tests compare them) and the method is window-centred. Both
+are one dask graph (in the staged one, the blocks of level ``k+1`` depend on the finished
+store of level ``k``), so ``compute=False`` and distributed clients get the same plan.
+Otherwise (edited trees, ``nearest``, pyramids read from a store) it falls back to the fused
+graph, which writes exactly the given levels.
 
 Default codec (measured)
 ------------------------
@@ -560,6 +562,7 @@ def _reduce_one(source, crop, factors, depths, method, dtype, loc) -> np.ndarray
 
 
 def _reduce_region(
+    _after: Any,
     source: Any,
     crop: tuple[int, ...],
     factors: tuple[int, ...],
@@ -587,7 +590,7 @@ def _reduce_region(
 
 
 def _from_written(
-    source: Any, lvl: _Level, rel: Mapping[str, int], method: str, dtype: np.dtype
+    after: Any, source: Any, lvl: _Level, rel: Mapping[str, int], method: str, dtype: np.dtype
 ) -> da.Array:
     """Level ``lvl`` as a dask array whose every block reads its input from ``source`` (the
     previous level, already written): no overlap graph, so memory does not grow with size."""
@@ -596,6 +599,7 @@ def _from_written(
     crop = tuple(n // f * f for n, f in zip(source.shape, factors, strict=True))
     return da.map_blocks(
         _reduce_region,
+        after,  # a Delayed: the store of the previous level, which must finish first
         source,
         crop,
         factors,
@@ -680,6 +684,28 @@ def _finalize(
     root.attrs.update(image_attrs([multiscale], version, omero))
 
 
+def _done(*_: Any) -> None:
+    return None
+
+
+def _barrier(stored: Any) -> Any:
+    """A Delayed that completes once every store task has run.
+
+    ``da.store(..., compute=False)`` returns a Delayed in older dask and lazy arrays of
+    ``None`` blocks in newer dask; depending on the blocks (never concatenating them) works
+    for both. The graphs are not optimised one by one, so that levels keep sharing the keys
+    of the blocks they have in common (each block is still computed once).
+    """
+    parts = stored if isinstance(stored, list | tuple) else [stored]
+    deps: list[Any] = []
+    for part in parts:
+        if isinstance(part, da.Array):
+            deps.extend(part.to_delayed(optimize_graph=False).ravel().tolist())
+        else:
+            deps.append(part)
+    return dask.delayed(_done, pure=False)(*deps)
+
+
 def _distributed_client() -> Any:
     try:
         from distributed import default_client
@@ -751,8 +777,7 @@ def to_ngff_zarr(
         fsspec options for URLs (credentials, endpoint).
     compute
         ``False``: create the arrays now and return a :class:`dask.delayed.Delayed` that
-        writes the pixels and then the OME metadata (one fused graph; the staged,
-        bounded-memory write needs ``compute=True``).
+        writes the pixels and then the OME metadata.
     progress
         Show a progress bar (dask's, or ``distributed.progress`` under a Client).
     omero
@@ -887,22 +912,23 @@ def to_ngff_zarr(
     else:
         targets = arrays
     finalize = dask.delayed(_finalize, pure=False)
-    plan = _staged_plan(tree, levels, multiscale.type) if compute else None
+    plan = _staged_plan(tree, levels, multiscale.type)
     if plan is None:
         # one fused graph: each block computed once, feeding its write and the next level
-        stored = da.store(
-            [lvl.data for lvl in prepared], targets, lock=False, compute=False, return_stored=False
+        stored: Any = _barrier(
+            da.store([lvl.data for lvl in prepared], targets, lock=False, compute=False)
         )
-        task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
-        if not compute:
-            return task
-        _run(task, progress)
-        return None
-    # staged: level 0 from its graph, then each level from the one just written
-    for k, lvl in enumerate(prepared):
-        data = lvl.data
-        if k:
-            data = _from_written(arrays[k - 1], lvl, plan[k - 1], multiscale.type, dtype)
-        _run(da.store(data, targets[k], lock=False, compute=False), progress)
-    _run(finalize(None, target.store, version, multiscale, omero_given, omero_auto), False)
+    else:
+        # staged: level 0 from its graph, then each level from the one just written; the
+        # blocks of level k+1 depend on the completed store of level k
+        stored = _barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
+        for k in range(1, len(prepared)):
+            data = _from_written(
+                stored, arrays[k - 1], prepared[k], plan[k - 1], multiscale.type, dtype
+            )
+            stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
+    task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
+    if not compute:
+        return task
+    _run(task, progress)
     return None
