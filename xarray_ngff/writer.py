@@ -55,11 +55,16 @@ volume, OME-Zarr 0.5, blosc-zstd-1, this 2-core machine (``benchmarks/write.py``
     fused              11.2 s   955 MiB       67.8 s  2941 MiB
     staged              8.5 s   713 MiB       86.5 s   757 MiB
     staged (2nd run)   11.3 s   700 MiB       83.9 s   757 MiB
+    staged (3rd run)    6.5 s   695 MiB       54.8 s   804 MiB
     (pyramid alone, computed without writing: 1000 MiB at 1x, 2673 MiB at 8x)
 
-Other jobs shared the 2 cores during these runs, so wall times vary by about 30 % between
-runs (the zarr-python level-0 floor took 11.6 s in the first and 7.7 s in the second); the
-peaks are stable.
+Other jobs shared the 2 cores during the first two runs, so wall times vary between runs
+(the zarr-python level-0 floor took 11.6 s, 7.7 s and 4.7 s); the peaks are stable.
+
+A level-``k+1`` task's halo (3 pixels for factor 2) touches the neighbouring chunks of level
+``k``, which zarr decodes whole: about 3.4x the decoding of level ``k`` in 3D. An LRU cache of
+decoded chunks shared by the tasks was tried: 128 MiB saved 3 % of the time for 135 MiB more
+peak, 384 MiB saved 15 % for 440 MiB more, so it was left out.
 
 The fused graph's peak grows with the image (the overlap graph keeps a wavefront of
 neighbour blocks whose area grows with the cross-section); the staged one does not, and is
