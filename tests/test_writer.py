@@ -453,6 +453,17 @@ def test_irregular_coordinates_rejected(tmp_path):
     assert not path.exists()
 
 
+def test_level_without_coordinates_rejected(tmp_path, pyramid3d):
+    nodes = {k: v.to_dataset() for k, v in pyramid3d.subtree_with_keys if k != "."}
+    nodes["scale1"] = nodes["scale1"].drop_vars("x")
+    nodes["/"] = xr.Dataset(attrs=pyramid3d.attrs)
+    path = tmp_path / "never.zarr"
+    with pytest.raises(InvalidGeometryError, match="scale is unknown") as err:
+        to_ngff_zarr(path, xr.DataTree.from_dict(nodes))
+    assert (err.value.path, err.value.field) == ("scale1", "x")
+    assert not path.exists()
+
+
 def test_bad_dims_and_names_rejected(tmp_path):
     path = tmp_path / "never.zarr"
     bad = xr.DataArray(np.zeros((4, 4, 4)), dims=("q", "y", "x"))

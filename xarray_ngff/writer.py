@@ -109,6 +109,7 @@ import zarr.storage
 from .errors import (
     InvalidChunksError,
     InvalidDimsError,
+    InvalidGeometryError,
     NgffError,
     StoreExistsError,
     UnsupportedVersionError,
@@ -476,6 +477,16 @@ def _prepare_levels(
             raise InvalidDimsError(
                 f"level {k} has dims {dims}, level 0 has {dims0}", store=label, path=path
             )
+        for d in dims:
+            # without a coordinate the scale would silently default to 1
+            if d != "c" and d not in level.coords and level.sizes[d] != levels[0].sizes[d]:
+                raise InvalidGeometryError(
+                    f"level {k} has no coordinate for {d!r} (size {level.sizes[d]} vs "
+                    f"{levels[0].sizes[d]} at level 0), so its scale is unknown",
+                    store=label,
+                    path=path,
+                    field=d,
+                )
         level = level.transpose(*order)  # lazy: dask transposes blockwise
         data = level.data if isinstance(level.data, da.Array) else da.asarray(level.data)
         if data.dtype.kind not in "biuf":
