@@ -275,6 +275,8 @@ def test_compute_false_returns_delayed(tmp_path, pyramid3d):
     path = tmp_path / "d.zarr"
     task = to_ngff_zarr(path, pyramid3d, compute=False)
     assert isinstance(task, Delayed)
+    # the staged plan: levels 1 and 2 are read back from the levels written before them
+    assert any("_reduce_region" in str(key) for key in dict(task.__dask_graph__()))
     assert "ome" not in _root_attrs(path)  # arrays exist, metadata waits for the data
     task.compute()
     assert _root_attrs(path)["ome"]["version"] == "0.5"
@@ -451,6 +453,17 @@ def test_irregular_coordinates_rejected(tmp_path):
     assert not path.exists()
 
 
+def test_level_without_coordinates_rejected(tmp_path, pyramid3d):
+    nodes = {k: v.to_dataset() for k, v in pyramid3d.subtree_with_keys if k != "."}
+    nodes["scale1"] = nodes["scale1"].drop_vars("x")
+    nodes["/"] = xr.Dataset(attrs=pyramid3d.attrs)
+    path = tmp_path / "never.zarr"
+    with pytest.raises(InvalidGeometryError, match="scale is unknown") as err:
+        to_ngff_zarr(path, xr.DataTree.from_dict(nodes))
+    assert (err.value.path, err.value.field) == ("scale1", "x")
+    assert not path.exists()
+
+
 def test_bad_dims_and_names_rejected(tmp_path):
     path = tmp_path / "never.zarr"
     bad = xr.DataArray(np.zeros((4, 4, 4)), dims=("q", "y", "x"))
@@ -516,4 +529,36 @@ def test_edited_pyramid_is_written_as_given(tmp_path, pyramid3d):
     np.testing.assert_array_equal(got, pyramid3d["scale1"]["cells"].values + 1)
     np.testing.assert_array_equal(
         _open_level(tmp_path / "e.zarr", 2)["cells"].values, pyramid3d["scale2"]["cells"].values
+    )
+
+
+def test_refuses_to_overwrite_its_own_remote_source(pyramid3d):
+    url = "memory://self-source/a.zarr"
+    to_ngff_zarr(url, pyramid3d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lazy = xr.open_dataset(url, engine="zarr", group="scale1", chunks={})["cells"]
+    with pytest.raises(WriteError, match="would destroy the source") as err:
+        to_ngff_zarr(url, xn.to_multiscales(lazy, scale_factors=[2]))
+    assert err.value.store == url
+    np.testing.assert_array_equal(lazy.values, pyramid3d["scale1"]["cells"].values)
+
+
+@pytest.mark.parametrize("edit", [False, True], ids=["staged", "fused"])
+def test_each_source_block_computed_once(tmp_path, edit):
+    calls = []
+
+    def source(block):
+        calls.append(1)  # list.append is atomic under the GIL
+        return block
+
+    base = da.arange(64 * 48, dtype="uint16", chunks=16 * 48).reshape(64, 48).rechunk(16)
+    data = base.map_blocks(source, dtype="uint16", meta=np.empty((0, 0), "uint16"))
+    ms = xn.to_multiscales(xn.to_ngff_image(data), scale_factors=[2, 4], chunks=16)
+    if edit:  # not a plain to_multiscales tree any more: written through the fused graph
+        ms["scale2"] = (ms["scale2"].to_dataset() * 1).astype("uint16")
+    to_ngff_zarr(tmp_path / "once.zarr", ms)
+    assert len(calls) == data.npartitions
+    np.testing.assert_array_equal(
+        _open_level(tmp_path / "once.zarr", 2)["image"], ms["scale2"]["image"]
     )

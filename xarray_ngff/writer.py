@@ -55,19 +55,26 @@ volume, OME-Zarr 0.5, blosc-zstd-1, this 2-core machine (``benchmarks/write.py``
     fused              11.2 s   955 MiB       67.8 s  2941 MiB
     staged              8.5 s   713 MiB       86.5 s   757 MiB
     staged (2nd run)   11.3 s   700 MiB       83.9 s   757 MiB
+    staged (3rd run)    6.5 s   695 MiB       54.8 s   804 MiB
     (pyramid alone, computed without writing: 1000 MiB at 1x, 2673 MiB at 8x)
 
-Other jobs shared the 2 cores during these runs, so wall times vary by about 30 % between
-runs (the zarr-python level-0 floor took 11.6 s in the first and 7.7 s in the second); the
-peaks are stable.
+Other jobs shared the 2 cores during the first two runs, so wall times vary between runs
+(the zarr-python level-0 floor took 11.6 s, 7.7 s and 4.7 s); the peaks are stable.
+
+A level-``k+1`` task's halo (3 pixels for factor 2) touches the neighbouring chunks of level
+``k``, which zarr decodes whole: about 3.4x the decoding of level ``k`` in 3D. An LRU cache of
+decoded chunks shared by the tasks was tried: 128 MiB saved 3 % of the time for 135 MiB more
+peak, 384 MiB saved 15 % for 440 MiB more, so it was left out.
 
 The fused graph's peak grows with the image (the overlap graph keeps a wavefront of
 neighbour blocks whose area grows with the cross-section); the staged one does not, and is
 faster at the standard size. So the writer stages whenever it can prove that level ``k+1``
 of the tree is exactly ``to_multiscales(level k)`` (rebuilding it gives the same dask name,
-so the pixels are bit-identical; tests compare them), the method is window-centred, and
-``compute=True``. Otherwise (edited trees, ``nearest``, pyramids read from a store,
-``compute=False``) it falls back to the fused graph, which writes exactly the given levels.
+so the pixels are bit-identical; tests compare them) and the method is window-centred. Both
+are one dask graph (in the staged one, the blocks of level ``k+1`` depend on the finished
+store of level ``k``), so ``compute=False`` and distributed clients get the same plan.
+Otherwise (edited trees, ``nearest``, pyramids read from a store) it falls back to the fused
+graph, which writes exactly the given levels.
 
 Default codec (measured)
 ------------------------
@@ -87,7 +94,7 @@ import os
 import pathlib
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import dask
@@ -102,6 +109,7 @@ import zarr.storage
 from .errors import (
     InvalidChunksError,
     InvalidDimsError,
+    InvalidGeometryError,
     NgffError,
     StoreExistsError,
     UnsupportedVersionError,
@@ -219,9 +227,6 @@ class _Target:
     label: str
     local: pathlib.Path | None = None
     state: str = "absent"  # absent | empty | zarr
-    fs: Any = None
-    fs_path: str | None = None
-    sources: list[Any] = field(default_factory=list)
 
 
 def _sync(coro):
@@ -354,6 +359,12 @@ def _reads_from_target(arrays: Sequence[da.Array], target: _Target) -> bool:
                 return True
         elif store is target.store:
             return True
+        elif isinstance(store, zarr.storage.FsspecStore) and isinstance(
+            target.store, zarr.storage.FsspecStore
+        ):
+            a, b = store.path.rstrip("/") + "/", target.store.path.rstrip("/") + "/"
+            if type(store.fs) is type(target.store.fs) and a.startswith(b):
+                return True
     return False
 
 
@@ -466,6 +477,16 @@ def _prepare_levels(
             raise InvalidDimsError(
                 f"level {k} has dims {dims}, level 0 has {dims0}", store=label, path=path
             )
+        for d in dims:
+            # without a coordinate the scale would silently default to 1
+            if d != "c" and d not in level.coords and level.sizes[d] != levels[0].sizes[d]:
+                raise InvalidGeometryError(
+                    f"level {k} has no coordinate for {d!r} (size {level.sizes[d]} vs "
+                    f"{levels[0].sizes[d]} at level 0), so its scale is unknown",
+                    store=label,
+                    path=path,
+                    field=d,
+                )
         level = level.transpose(*order)  # lazy: dask transposes blockwise
         data = level.data if isinstance(level.data, da.Array) else da.asarray(level.data)
         if data.dtype.kind not in "biuf":
@@ -557,6 +578,7 @@ def _reduce_one(source, crop, factors, depths, method, dtype, loc) -> np.ndarray
 
 
 def _reduce_region(
+    _after: Any,
     source: Any,
     crop: tuple[int, ...],
     factors: tuple[int, ...],
@@ -584,7 +606,7 @@ def _reduce_region(
 
 
 def _from_written(
-    source: Any, lvl: _Level, rel: Mapping[str, int], method: str, dtype: np.dtype
+    after: Any, source: Any, lvl: _Level, rel: Mapping[str, int], method: str, dtype: np.dtype
 ) -> da.Array:
     """Level ``lvl`` as a dask array whose every block reads its input from ``source`` (the
     previous level, already written): no overlap graph, so memory does not grow with size."""
@@ -593,6 +615,7 @@ def _from_written(
     crop = tuple(n // f * f for n, f in zip(source.shape, factors, strict=True))
     return da.map_blocks(
         _reduce_region,
+        after,  # a Delayed: the store of the previous level, which must finish first
         source,
         crop,
         factors,
@@ -677,6 +700,28 @@ def _finalize(
     root.attrs.update(image_attrs([multiscale], version, omero))
 
 
+def _done(*_: Any) -> None:
+    return None
+
+
+def _barrier(stored: Any) -> Any:
+    """A Delayed that completes once every store task has run.
+
+    ``da.store(..., compute=False)`` returns a Delayed in older dask and lazy arrays of
+    ``None`` blocks in newer dask; depending on the blocks (never concatenating them) works
+    for both. The graphs are not optimised one by one, so that levels keep sharing the keys
+    of the blocks they have in common (each block is still computed once).
+    """
+    parts = stored if isinstance(stored, list | tuple) else [stored]
+    deps: list[Any] = []
+    for part in parts:
+        if isinstance(part, da.Array):
+            deps.extend(part.to_delayed(optimize_graph=False).ravel().tolist())
+        else:
+            deps.append(part)
+    return dask.delayed(_done, pure=False)(*deps)
+
+
 def _distributed_client() -> Any:
     try:
         from distributed import default_client
@@ -748,8 +793,7 @@ def to_ngff_zarr(
         fsspec options for URLs (credentials, endpoint).
     compute
         ``False``: create the arrays now and return a :class:`dask.delayed.Delayed` that
-        writes the pixels and then the OME metadata (one fused graph; the staged,
-        bounded-memory write needs ``compute=True``).
+        writes the pixels and then the OME metadata.
     progress
         Show a progress bar (dask's, or ``distributed.progress`` under a Client).
     omero
@@ -884,22 +928,23 @@ def to_ngff_zarr(
     else:
         targets = arrays
     finalize = dask.delayed(_finalize, pure=False)
-    plan = _staged_plan(tree, levels, multiscale.type) if compute else None
+    plan = _staged_plan(tree, levels, multiscale.type)
     if plan is None:
         # one fused graph: each block computed once, feeding its write and the next level
-        stored = da.store(
-            [lvl.data for lvl in prepared], targets, lock=False, compute=False, return_stored=False
+        stored: Any = _barrier(
+            da.store([lvl.data for lvl in prepared], targets, lock=False, compute=False)
         )
-        task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
-        if not compute:
-            return task
-        _run(task, progress)
-        return None
-    # staged: level 0 from its graph, then each level from the one just written
-    for k, lvl in enumerate(prepared):
-        data = lvl.data
-        if k:
-            data = _from_written(arrays[k - 1], lvl, plan[k - 1], multiscale.type, dtype)
-        _run(da.store(data, targets[k], lock=False, compute=False), progress)
-    _run(finalize(None, target.store, version, multiscale, omero_given, omero_auto), False)
+    else:
+        # staged: level 0 from its graph, then each level from the one just written; the
+        # blocks of level k+1 depend on the completed store of level k
+        stored = _barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
+        for k in range(1, len(prepared)):
+            data = _from_written(
+                stored, arrays[k - 1], prepared[k], plan[k - 1], multiscale.type, dtype
+            )
+            stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
+    task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
+    if not compute:
+        return task
+    _run(task, progress)
     return None
