@@ -73,9 +73,13 @@ __all__ = [
     "tree_levels",
     "tree_image",
     "multiscale_from_tree",
+    "reduced_from",
+    "REDUCED_FROM",
 ]
 
 _LEVEL_PREFIX = "scale"
+#: ``encoding`` key of a pyramid level recording how it was computed from the previous level
+REDUCED_FROM = "ngff_reduced_from"
 
 
 def level_name(k: int) -> str:
@@ -459,7 +463,16 @@ def to_multiscales(
             else:
                 offsets[d] += nearest_offset(r) * previous[d]
         coords = _level_coords(image, factors, offsets, level_sizes)
-        levels.append(xr.DataArray(new, dims=dims, coords=coords, name=name, attrs=image.attrs))
+        level = xr.DataArray(new, dims=dims, coords=coords, name=name, attrs=image.attrs)
+        # provenance for writers: this level is ``method`` by ``rel`` of the previous level's
+        # pixels, valid while both dask names are unchanged (any edit gives a new name)
+        level.encoding[REDUCED_FROM] = {
+            "source": levels[-1].data.name,
+            "name": new.name,
+            "factors": dict(rel),
+            "method": method,
+        }
+        levels.append(level)
         previous = factors
     return _assemble(levels, name, method, ladder)
 
@@ -577,3 +590,27 @@ def multiscale_from_tree(tree: xr.DataTree) -> Multiscale:
     if any(math.isnan(v) for d in ms.datasets for v in (d.scale or ())):  # pragma: no cover
         raise NgffError("level geometry is not finite", path=tree.path)
     return ms
+
+
+def reduced_from(previous: xr.DataArray, level: xr.DataArray) -> dict[str, int] | None:
+    """Relative factors if ``level`` is still exactly the pyramid reduction of ``previous``
+    (as built by :func:`to_multiscales`, neither edited since), else ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ms = to_multiscales(np.zeros((8, 8)), scale_factors=[2])
+    >>> l0, l1 = tree_levels(ms)
+    >>> reduced_from(l0, l1)
+    {'y': 2, 'x': 2}
+    >>> reduced_from(l0, l1 + 1) is None
+    True
+    """
+    record = level.encoding.get(REDUCED_FROM)
+    if not isinstance(record, dict):
+        return None
+    if not (isinstance(previous.data, da.Array) and isinstance(level.data, da.Array)):
+        return None
+    if record.get("source") != previous.data.name or record.get("name") != level.data.name:
+        return None
+    return dict(record["factors"])

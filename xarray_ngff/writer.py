@@ -130,7 +130,14 @@ from .metadata.emit import image_attrs
 from .metadata.model import SUPPORTED_WRITE, Axis, Dataset, Multiscale
 from .methods import WINDOW_CENTRED, gaussian_radius, reduce_block
 from .omero import check_omero, choose_level, compute_omero
-from .pyramid import level_name, multiscale_from_tree, to_multiscales, tree_levels
+from .pyramid import (
+    REDUCED_FROM,
+    level_name,
+    multiscale_from_tree,
+    reduced_from,
+    to_multiscales,
+    tree_levels,
+)
 
 __all__ = ["to_ngff_zarr", "default_compressors"]
 
@@ -544,24 +551,17 @@ def _metadata(tree: xr.DataTree | None, levels: list[xr.DataArray], order, name:
 def _staged_plan(
     tree: xr.DataTree, levels: list[xr.DataArray], method: str | None
 ) -> list[dict[str, int]] | None:
-    """Relative factors per level when every level ``k+1`` of ``tree`` is exactly
-    ``to_multiscales(level k)`` (same dask graph, checked by name), else ``None``."""
+    """Relative factors per level when every level ``k+1`` of ``tree`` is still exactly the
+    pyramid reduction of level ``k`` (provenance recorded by ``to_multiscales`` and checked
+    against the dask names), else ``None``."""
     if method not in WINDOW_CENTRED or len(levels) < 2:
         return None
     plan = []
     for prev, cur in zip(levels[:-1], levels[1:], strict=False):
-        if not isinstance(prev.data, da.Array) or not isinstance(cur.data, da.Array):
+        rel = reduced_from(prev, cur)
+        if rel is None or cur.encoding[REDUCED_FROM].get("method") != method:
             return None
-        s0, s1 = image_scale(prev), image_scale(cur)
-        rel = {d: max(1, round(s1[d] / s0[d])) for d in s0 if d in SPATIAL_DIMS}
-        chunks = {str(d): c[0] for d, c in zip(prev.dims, prev.data.chunks, strict=True)}
-        try:
-            again = to_multiscales(prev, scale_factors=[rel], method=method, chunks=chunks)
-        except NgffError:
-            return None
-        if tree_levels(again)[1].data.name != cur.data.name:
-            return None
-        plan.append(rel)
+        plan.append({d: rel.get(d, 1) for d in prev.dims if d in SPATIAL_DIMS})
     return plan
 
 
