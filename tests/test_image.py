@@ -73,6 +73,23 @@ def test_zarr_array_keeps_its_chunks():
     assert int(img.sum()) == 7 * 32 * 48
 
 
+def test_array_api_object_through_dlpack():
+    xp = pytest.importorskip("array_api_strict")
+    arr = xp.reshape(xp.arange(12, dtype=xp.uint16), (3, 4))
+    img = xn.to_ngff_image(arr)
+    assert isinstance(img.data, da.Array)
+    assert img.dtype == np.uint16
+    np.testing.assert_array_equal(img.values, np.arange(12).reshape(3, 4))
+
+
+def test_torch_tensor_is_wrapped_without_copy():
+    torch = pytest.importorskip("torch")
+    t = torch.zeros((4, 5), dtype=torch.float32)
+    img = xn.to_ngff_image(t)
+    t[1, 2] = 7.0
+    assert float(img[1, 2]) == 7.0
+
+
 def test_array_like_with_array_protocol():
     class Wrapped:
         def __init__(self, a):

@@ -77,6 +77,7 @@ from .metadata.plate import (
     well_problems,
 )
 from .store import NgffStore, open_store, translate_errors
+from .writer import fork_safe_dask
 
 __all__ = [
     "HcsPlate",
@@ -795,24 +796,6 @@ def plate_to_dataarray(
 # -- writing ----------------------------------------------------------------------------------
 
 
-_IMPORT_PID = os.getpid()
-_CHILD_POOLS: dict[int, ThreadPoolExecutor] = {}
-
-
-def _fork_safe_dask() -> contextlib.AbstractContextManager:
-    """In a forked child (``ProcessPoolExecutor`` on Linux), dask's default thread pool is
-    inherited without its threads and every compute would wait forever: give the child a
-    pool of its own."""
-    pid = os.getpid()
-    if pid == _IMPORT_PID:
-        return contextlib.nullcontext()
-    import dask
-
-    if pid not in _CHILD_POOLS:
-        _CHILD_POOLS[pid] = ThreadPoolExecutor(os.cpu_count() or 1)
-    return dask.config.set(pool=_CHILD_POOLS[pid])
-
-
 _LOCKS: dict[tuple[str, str], threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -1172,7 +1155,7 @@ class HcsPlateWriter:
         _ensure_group(store, self.zarr_format, well_path)
         target = self._field_target(field_path)
         remote = isinstance(target, str) and "://" in target
-        with _fork_safe_dask():
+        with fork_safe_dask():
             to_ngff_zarr(
                 target,
                 image,

@@ -140,6 +140,12 @@ def _as_dask(data: Any) -> da.Array:
     chunks = getattr(data, "chunks", None)
     if module == "zarr" and chunks is not None:
         return da.from_array(data, chunks=chunks)
+    if module not in ("numpy", "cupy") and hasattr(data, "__dlpack__"):
+        try:  # array-API objects on the CPU: a zero-copy NumPy view through DLPack
+            data = np.from_dlpack(data)
+            module = "numpy"
+        except (BufferError, RuntimeError, TypeError):
+            pass
     if not hasattr(data, "shape") or not hasattr(data, "dtype"):
         data = np.asarray(data)
     on_gpu = module == "cupy"

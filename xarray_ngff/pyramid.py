@@ -73,6 +73,7 @@ __all__ = [
     "tree_levels",
     "tree_image",
     "multiscale_from_tree",
+    "multiscale_from_levels",
     "reduced_from",
     "REDUCED_FROM",
 ]
@@ -483,19 +484,31 @@ def _assemble(
     nodes: dict[str, xr.Dataset] = {}
     for k, level in enumerate(levels):
         nodes[level_name(k)] = level.to_dataset(name=name)
-    ms = _multiscale_from_levels(levels, name, method, ladder)
+    ms = multiscale_from_levels(levels, name, method, ladder)
     nodes["/"] = xr.Dataset(attrs={"multiscales": [multiscale_to_dict(ms, None)]})
     return xr.DataTree.from_dict(nodes)
 
 
-def _multiscale_from_levels(
+def multiscale_from_levels(
     levels: Sequence[xr.DataArray],
     name: str,
-    method: str | None,
-    ladder: list[dict[str, int]] | None,
+    method: str | None = None,
+    ladder: list[dict[str, int]] | None = None,
     metadata: dict[str, Any] | None = None,
+    order: Sequence[str] | None = None,
 ) -> Multiscale:
-    dims = [str(d) for d in levels[0].dims]
+    """Version-neutral metadata of ``levels`` (finest first), geometry from their coordinates,
+    axes in ``order`` (default: level 0's dims). Dataset paths are ``scale{k}/{name}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ms = to_multiscales(np.zeros((8, 8)), scale_factors=[2])
+    >>> meta = multiscale_from_levels(tree_levels(ms), "image", order=("x", "y"))
+    >>> meta.datasets[1].path, meta.datasets[1].translation
+    ('scale1/image', (0.5, 0.5))
+    """
+    dims = [str(d) for d in (order or levels[0].dims)]
     datasets = []
     for k, level in enumerate(levels):
         scale, trans = image_scale(level), image_translation(level)
@@ -509,7 +522,7 @@ def _multiscale_from_levels(
     if metadata is None and method is not None and ladder is not None:
         metadata = _method_metadata(method, ladder)
     return Multiscale(
-        axes=tuple(Axis(a["name"], a["type"], a.get("unit")) for a in image_axes(levels[0])),
+        axes=tuple(Axis(a["name"], a["type"], a.get("unit")) for a in image_axes(levels[0], dims)),
         datasets=tuple(datasets),
         name=name,
         type=method,
@@ -586,7 +599,7 @@ def multiscale_from_tree(tree: xr.DataTree) -> Multiscale:
     except NgffError:
         pass
     name = str(levels[0].name) if levels[0].name is not None else "image"
-    ms = _multiscale_from_levels(levels, name, method, None, metadata)
+    ms = multiscale_from_levels(levels, name, method, None, metadata)
     if any(math.isnan(v) for d in ms.datasets for v in (d.scale or ())):  # pragma: no cover
         raise NgffError("level geometry is not finite", path=tree.path)
     return ms

@@ -88,12 +88,15 @@ that keeps compression well below the cost of building the pyramid.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
 import pathlib
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,20 +122,18 @@ from .image import (
     NGFF_DIMS,
     SPATIAL_DIMS,
     check_regular_grid,
-    image_axes,
     image_channel_names,
-    image_scale,
-    image_translation,
     ngff_order,
     validate_dims,
 )
 from .metadata.emit import image_attrs
-from .metadata.model import SUPPORTED_WRITE, Axis, Dataset, Multiscale
+from .metadata.model import SUPPORTED_WRITE, Multiscale
 from .methods import WINDOW_CENTRED, gaussian_radius, reduce_block
 from .omero import check_omero, choose_level, compute_omero
 from .pyramid import (
     REDUCED_FROM,
     level_name,
+    multiscale_from_levels,
     multiscale_from_tree,
     reduced_from,
     to_multiscales,
@@ -531,18 +532,7 @@ def _metadata(tree: xr.DataTree | None, levels: list[xr.DataArray], order, name:
     if tree is not None:
         parsed = multiscale_from_tree(tree)
         method, meta = parsed.type, parsed.metadata
-    datasets = []
-    for k, level in enumerate(levels):
-        scale, trans = image_scale(level), image_translation(level)
-        datasets.append(
-            Dataset(
-                f"{level_name(k)}/{name}",
-                tuple(scale.get(d, 1.0) for d in order),
-                tuple(trans.get(d, 0.0) for d in order),
-            )
-        )
-    axes = tuple(Axis(a["name"], a["type"], a.get("unit")) for a in image_axes(levels[0], order))
-    return Multiscale(axes, tuple(datasets), name=name, type=method, metadata=meta)
+    return multiscale_from_levels(levels, name, method, metadata=meta, order=order)
 
 
 # -- staged pyramids: level k+1 computed from level k as written ------------------------------
@@ -733,7 +723,30 @@ def _distributed_client() -> Any:
         return None
 
 
+_IMPORT_PID = os.getpid()
+_CHILD_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def fork_safe_dask() -> contextlib.AbstractContextManager:
+    """In a forked child (``ProcessPoolExecutor`` on Linux), dask's default thread pool is
+    inherited without its threads and every compute would wait forever: give the child a
+    pool of its own."""
+    pid = os.getpid()
+    if pid == _IMPORT_PID:
+        return contextlib.nullcontext()
+    import dask
+
+    if pid not in _CHILD_POOLS:
+        _CHILD_POOLS[pid] = ThreadPoolExecutor(os.cpu_count() or 1)
+    return dask.config.set(pool=_CHILD_POOLS[pid])
+
+
 def _run(task: Any, progress: bool) -> None:
+    with fork_safe_dask():
+        _run_here(task, progress)
+
+
+def _run_here(task: Any, progress: bool) -> None:
     if not progress:
         task.compute()
         return
@@ -747,7 +760,7 @@ def _run(task: Any, progress: bool) -> None:
         return
     from dask.diagnostics import ProgressBar
 
-    with ProgressBar():
+    with ProgressBar(out=sys.stderr):  # stdout stays for the caller's own output
         task.compute()
 
 
