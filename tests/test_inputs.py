@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import pickle
 
@@ -234,7 +235,7 @@ def test_relabel_carries_geometry_through_levels():
 
 
 def test_ome_zarr_input_through_reader(tmp_path):
-    pytest.importorskip("xarray_ngff.reader")
+    importlib.import_module("xarray_ngff.reader")
     nz = pytest.importorskip("ngff_zarr")
     img = nz.to_ngff_image(
         _ramp((16, 24)),

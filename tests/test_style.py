@@ -11,7 +11,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def test_ruff_check_passes():
-    ruff = shutil.which("ruff") or shutil.which("ruff", path=str(pathlib.Path(sys.executable).parent))
+    ruff = shutil.which("ruff") or shutil.which(
+        "ruff", path=str(pathlib.Path(sys.executable).parent)
+    )
     if ruff is None:
         pytest.skip("ruff is not installed")
     result = subprocess.run([ruff, "check", "."], cwd=ROOT, capture_output=True, text=True)

@@ -270,13 +270,8 @@ def _cluster(workers: int | None, memory_limit: str | None) -> Iterator[Any]:
 
 
 def _writer():
-    try:
-        from .writer import to_ngff_zarr
-    except ImportError as err:
-        raise CliError(
-            "writing OME-Zarr needs xarray_ngff.writer, which this installation lacks "
-            "(update xarray-ngff)"
-        ) from err
+    from .writer import to_ngff_zarr
+
     return to_ngff_zarr
 
 
@@ -840,12 +835,8 @@ def _run_info(args: argparse.Namespace, quiet: bool) -> int:
 
 
 def _run_validate(args: argparse.Namespace, quiet: bool) -> int:
-    try:
-        from .validate import validate_store
-    except ImportError as err:
-        raise CliError(
-            "validation needs xarray_ngff.validate, which this installation lacks"
-        ) from err
+    from .validate import validate_store
+
     store = args.store
     if "://" not in store and not pathlib.Path(store).exists():
         raise CliError(f"{store!r} does not exist")

@@ -529,13 +529,8 @@ def read_zarr(
     path = None
     if "bioformats2raw.layout" in body and "multiscales" not in body:
         path = str(series)
-    try:
-        from .reader import from_ngff_zarr
-    except ImportError as err:
-        raise UnsupportedInputError(
-            "reading OME-Zarr needs xarray_ngff.reader, which this installation lacks",
-            field="input",
-        ) from err
+    from .reader import from_ngff_zarr
+
     location = f"{source.rstrip('/')}/{path}" if path else source
     tree = from_ngff_zarr(location, storage_options=storage_options)
     levels = [_to_ngff_order(level) for level in tree.ngff.levels]
