@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MetadataError
-from .parse import ome_attrs
+from .parse import ome_attrs, path_list
 
 __all__ = ["bf2raw_layout", "bf2raw_series"]
 
@@ -44,15 +44,4 @@ def bf2raw_series(ome_group_attrs: Mapping[str, Any], *, store=None, path=None) 
     >>> bf2raw_series({"series": ["0", "1"]}), bf2raw_series({})
     (['0', '1'], None)
     """
-    _, body = ome_attrs(ome_group_attrs, store=store, path=path)
-    series = body.get("series")
-    if series is None:
-        return None
-    if not isinstance(series, list) or not all(isinstance(s, str) for s in series):
-        raise MetadataError(
-            f"'series' must be a list of paths, got {series!r}",
-            store=store,
-            path=path,
-            field="series",
-        )
-    return [s.strip("/") for s in series]
+    return path_list(ome_group_attrs, "series", "paths", store=store, path=path)

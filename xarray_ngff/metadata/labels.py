@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MetadataError
-from .parse import ome_attrs
+from .parse import ome_attrs, path_list
 
 __all__ = ["ImageLabel", "parse_labels_group", "parse_image_label"]
 
@@ -26,18 +26,7 @@ def parse_labels_group(attrs: Mapping[str, Any], *, store=None, path=None) -> li
     >>> parse_labels_group({}) is None
     True
     """
-    _, body = ome_attrs(attrs, store=store, path=path)
-    names = body.get("labels")
-    if names is None:
-        return None
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise MetadataError(
-            f"'labels' must be a list of names, got {names!r}",
-            store=store,
-            path=path,
-            field="labels",
-        )
-    return [n.strip("/") for n in names]
+    return path_list(attrs, "labels", "names", store=store, path=path)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import MetadataError, NotOmeZarrError, UnsupportedVersionError
 from .model import SUPPORTED_READ, Axis, Dataset, Multiscale
 
-__all__ = ["normalize_version", "ome_attrs", "parse_multiscales", "parse_image"]
+__all__ = ["normalize_version", "ome_attrs", "parse_multiscales", "parse_image", "path_list"]
 
 _AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)")
@@ -42,6 +42,27 @@ def ome_attrs(attrs: Mapping[str, Any], *, store=None, path=None) -> tuple[str |
         version = body.get("version")
         return (normalize_version(version, store=store, path=path) if version else "0.5"), body
     return None, dict(attrs)
+
+
+def path_list(
+    attrs: Mapping[str, Any], key: str, what: str, *, store=None, path=None
+) -> list[str] | None:
+    """The list of relative paths under ``key`` (``labels``, ``series``), ``None`` if absent.
+
+    Examples
+    --------
+    >>> path_list({"ome": {"version": "0.5", "labels": ["a/"]}}, "labels", "names")
+    ['a']
+    """
+    _, body = ome_attrs(attrs, store=store, path=path)
+    items = body.get(key)
+    if items is None:
+        return None
+    if not isinstance(items, list) or not all(isinstance(n, str) for n in items):
+        raise MetadataError(
+            f"'{key}' must be a list of {what}, got {items!r}", store=store, path=path, field=key
+        )
+    return [n.strip("/") for n in items]
 
 
 def _transforms(
