@@ -172,14 +172,9 @@ def _cli_help(command: str) -> str:
 def on_page_markdown(markdown, page, config, files):
     def directive(match: re.Match) -> str:
         target = match.group("target")
-        if _available(target):
-            return match.group(0)
-        return (
-            f"### `{target}`\n\n"
-            '!!! note "Not in this installation yet"\n'
-            f"    `{target}` is part of the agreed API described in this guide; it is not "
-            "included in the installed version, so its reference is not rendered here.\n"
-        )
+        if not _available(target):  # a stale API reference must fail the strict build
+            raise ValueError(f"{page.file.src_path}: API reference {target!r} does not import")
+        return match.group(0)
 
     markdown = _DIRECTIVE.sub(directive, markdown)
     return _CLI_HELP.sub(lambda m: _cli_help(m.group("command")), markdown)

@@ -15,7 +15,8 @@ from importlib.metadata import PackageNotFoundError, version
 from . import accessors as _accessors  # noqa: F401  (registers the .ngff accessors)
 from . import datasets
 from .errors import NgffError, NgffWarning
-from .hcs import HcsPlateWriter, from_hcs_zarr, plate_to_dataarray, to_hcs_zarr
+from .hcs import from_hcs_zarr, plate_to_dataarray
+from .hcs_writer import HcsPlateWriter, to_hcs_zarr
 from .image import to_ngff_image
 from .pyramid import to_multiscales
 from .reader import from_ngff_zarr
