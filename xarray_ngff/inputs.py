@@ -57,7 +57,6 @@ import xarray as xr
 from .errors import InputError, InvalidDimsError, UnsupportedInputError
 from .image import (
     NGFF_DIMS,
-    image_axes,
     image_channel_names,
     image_scale,
     image_translation,
@@ -678,36 +677,20 @@ def levels_to_multiscales(levels: Sequence[xr.DataArray], chunks: Any = None) ->
     >>> ms.ngff.metadata.datasets[1].scale, ms["scale1"]["image"].chunks
     ((2.0, 2.0), ((4,), (4,)))
     """
-    from .metadata.emit import multiscale_to_dict
-    from .metadata.model import Axis, Dataset, Multiscale
-    from .pyramid import level_name, normalize_chunks
+    from .pyramid import multiscales_tree, normalize_chunks
 
     name = str(levels[0].name or "image")
     dims = [str(d) for d in levels[0].dims]
     sizes = normalize_chunks(chunks, dims)
-    nodes: dict[str, xr.Dataset] = {}
-    datasets = []
+    rechunked = []
     for k, level in enumerate(levels):
         if [str(d) for d in level.dims] != dims:
             raise InvalidDimsError(
                 f"level {k} has dims {level.dims}, level 0 has {tuple(dims)}", field="levels"
             )
         target = tuple(min(sizes[d], level.sizes[d]) for d in dims)
-        level = level.copy(data=level.data.rechunk(target))
-        level.name = name
-        nodes[level_name(k)] = level.to_dataset(name=name)
-        s, t = image_scale(level), image_translation(level)
-        datasets.append(
-            Dataset(
-                f"{level_name(k)}/{name}",
-                tuple(s.get(d, 1.0) for d in dims),
-                tuple(t.get(d, 0.0) for d in dims),
-            )
-        )
-    axes = tuple(Axis(a["name"], a["type"], a.get("unit")) for a in image_axes(levels[0]))
-    ms = Multiscale(axes=axes, datasets=tuple(datasets), name=name)
-    nodes["/"] = xr.Dataset(attrs={"multiscales": [multiscale_to_dict(ms, None)]})
-    return xr.DataTree.from_dict(nodes)
+        rechunked.append(level.copy(data=level.data.rechunk(target)))
+    return multiscales_tree(rechunked, name)
 
 
 def check_dims_arg(dims: Sequence[str] | None) -> list[str] | None:

@@ -74,6 +74,7 @@ __all__ = [
     "tree_image",
     "multiscale_from_tree",
     "multiscale_from_levels",
+    "multiscales_tree",
     "reduced_from",
     "REDUCED_FROM",
 ]
@@ -475,12 +476,26 @@ def to_multiscales(
         }
         levels.append(level)
         previous = factors
-    return _assemble(levels, name, method, ladder)
+    return multiscales_tree(levels, name, method, ladder)
 
 
-def _assemble(
-    levels: list[xr.DataArray], name: str, method: str | None, ladder: list[dict[str, int]] | None
+def multiscales_tree(
+    levels: Sequence[xr.DataArray],
+    name: str,
+    method: str | None = None,
+    ladder: list[dict[str, int]] | None = None,
 ) -> xr.DataTree:
+    """The pyramid DataTree of ``levels`` (finest first): root attrs with the neutral
+    ``multiscales`` metadata, children ``scale0 …`` each holding the level named ``name``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xarray_ngff.image import to_ngff_image
+    >>> tree = multiscales_tree([to_ngff_image(np.zeros((4, 4)))], "img")
+    >>> list(tree.children), tree.attrs["multiscales"][0]["name"]
+    (['scale0'], 'img')
+    """
     nodes: dict[str, xr.Dataset] = {}
     for k, level in enumerate(levels):
         nodes[level_name(k)] = level.to_dataset(name=name)
