@@ -39,6 +39,7 @@ from dask.base import tokenize
 from xarray.backends.common import BackendArray
 from xarray.core import indexing
 
+from ._chunkread import ChunkReader
 from .errors import (
     InvalidDimsError,
     MetadataError,
@@ -70,10 +71,11 @@ class NgffBackendArray(BackendArray):
     [4, 5]
     """
 
-    __slots__ = ("_array", "_store", "_path", "shape", "dtype")
+    __slots__ = ("_array", "_reader", "_store", "_path", "shape", "dtype")
 
     def __init__(self, array: zarr.Array, store: str, path: str) -> None:
         self._array = array
+        self._reader = ChunkReader.for_array(array) or array
         self._store = store
         self._path = path
         self.shape = tuple(array.shape)
@@ -84,7 +86,7 @@ class NgffBackendArray(BackendArray):
 
     def _basic(self, key):
         with translate_errors(self._store, self._path, data=True):
-            return self._array[key]
+            return self._reader[key]
 
     def _outer(self, key):
         with translate_errors(self._store, self._path, data=True):
@@ -109,17 +111,19 @@ class NgffBackendArray(BackendArray):
 class _GuardedArray:
     """A zarr array whose reads re-raise I/O and decoding errors as :class:`StoreError`
     naming the store and path. dask slices it with its own getter, so slicing a dask array
-    fuses into one read of just the needed region (no read of whole blocks then a slice)."""
+    fuses into one read of just the needed region (no read of whole blocks then a slice).
+    Reads go through :class:`~xarray_ngff._chunkread.ChunkReader` where it applies."""
 
-    __slots__ = ("array", "store", "path", "shape", "dtype", "ndim")
+    __slots__ = ("array", "reader", "store", "path", "shape", "dtype", "ndim")
 
     def __init__(self, array: zarr.Array, store: str, path: str) -> None:
         self.array, self.store, self.path = array, store, path
+        self.reader = ChunkReader.for_array(array) or array
         self.shape, self.dtype, self.ndim = tuple(array.shape), np.dtype(array.dtype), array.ndim
 
     def __getitem__(self, index):
         with translate_errors(self.store, self.path, data=True):
-            return self.array[index]
+            return self.reader[index]
 
 
 def _join(*parts: str) -> str:

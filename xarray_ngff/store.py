@@ -70,6 +70,13 @@ def translate_errors(store: object, path: str | None, *, data: bool = False) -> 
         raise StoreError(
             f"cannot read the store: {type(err).__name__}: {err}", store=store, path=path
         ) from err
+    except RuntimeError as err:
+        if not data:
+            raise
+        # numcodecs reports corrupt compressed data as RuntimeError
+        raise StoreError(
+            f"cannot decode chunk data: {type(err).__name__}: {err}", store=store, path=path
+        ) from err
     except (TypeError, KeyError, ValueError) as err:
         if data:  # e.g. a checksum mismatch: a server that ignores byte ranges, corrupt chunks
             raise StoreError(

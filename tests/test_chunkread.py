@@ -1,0 +1,187 @@
+"""ChunkReader reads exactly what zarr-python reads, or declines."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import zarr
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from numcodecs import Zstd
+from zarr.codecs import BloscCodec, GzipCodec, TransposeCodec, ZstdCodec
+
+from xarray_ngff import from_ngff_zarr, to_multiscales, to_ngff_image, to_ngff_zarr
+from xarray_ngff._chunkread import ChunkReader
+from xarray_ngff.errors import StoreError
+
+COMPRESSORS = {
+    "none": None,
+    "zstd": ZstdCodec(level=1),
+    "blosc": BloscCodec(cname="lz4", clevel=1, shuffle="bitshuffle"),
+    "gzip": GzipCodec(level=1),
+}
+
+
+@st.composite
+def layouts(draw):
+    ndim = draw(st.integers(1, 3))
+    shape = tuple(draw(st.integers(1, 13)) for _ in range(ndim))
+    chunks = tuple(draw(st.integers(1, 5)) for _ in range(ndim))
+    sharded = draw(st.booleans())
+    shards = tuple(c * draw(st.integers(1, 3)) for c in chunks) if sharded else None
+    return {
+        "shape": shape,
+        "chunks": chunks,
+        "shards": shards,
+        "dtype": draw(st.sampled_from(["u1", "<i2", ">u2", "<f4", ">f8", "bool", "c8"])),
+        "compressor": draw(st.sampled_from(sorted(COMPRESSORS))),
+        "zarr_format": 3 if sharded else draw(st.sampled_from([2, 3])),
+        "index_location": draw(st.sampled_from(["start", "end"])),
+        "written": draw(st.floats(0, 1)),  # fraction of chunks written; others are missing
+        "fill_value": draw(st.sampled_from([0, 3, None])),
+        "order": draw(st.sampled_from(["C", "F"])),
+        "seed": draw(st.integers(0, 2**16)),
+    }
+
+
+def _make(layout, tmp_path):
+    kwargs = {
+        "shape": layout["shape"],
+        "chunks": layout["chunks"],
+        "dtype": layout["dtype"],
+        "zarr_format": layout["zarr_format"],
+        "fill_value": layout["fill_value"],
+    }
+    if layout["zarr_format"] == 3:
+        kwargs["fill_value"] = kwargs["fill_value"] or 0
+        kwargs["compressors"] = COMPRESSORS[layout["compressor"]]
+        if layout["shards"]:
+            kwargs["shards"] = {
+                "shape": layout["shards"],
+                "index_location": layout["index_location"],
+            }
+    else:
+        kwargs["order"] = layout["order"]
+        kwargs["compressors"] = None if layout["compressor"] == "none" else Zstd(level=1)
+    store = zarr.storage.LocalStore(tmp_path / "a.zarr")
+    arr = zarr.create_array(store, overwrite=True, **kwargs)
+    rng = np.random.default_rng(layout["seed"])
+    data = (rng.random(layout["shape"]) * 100).astype(layout["dtype"])
+    # write a random subset of regions so some chunks (and shards) stay missing
+    step = layout["shards"] or layout["chunks"]
+    grid = [range(0, n, s) for n, s in zip(layout["shape"], step, strict=True)]
+    for origin in np.ndindex(*[len(g) for g in grid]):
+        if rng.random() < layout["written"]:
+            region = tuple(
+                slice(g[i], g[i] + s) for g, i, s in zip(grid, origin, step, strict=True)
+            )
+            arr[region] = data[region]
+    return zarr.open_array(store, mode="r")
+
+
+def _region(draw, shape):
+    key = []
+    for n in shape:
+        kind = draw(st.sampled_from(["slice", "int", "full"]))
+        if kind == "int":
+            key.append(draw(st.integers(-n, n - 1)))
+        elif kind == "full":
+            key.append(slice(None))
+        else:
+            a = draw(st.integers(0, n))
+            key.append(slice(a, draw(st.integers(a, n + 2))))
+    return tuple(key)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(layout=layouts(), data=st.data())
+def test_reads_equal_zarr_python(layout, data, tmp_path):
+    arr = _make(layout, tmp_path)
+    reader = ChunkReader.for_array(arr)
+    assert reader is not None
+    np.testing.assert_array_equal(reader[...], arr[...], strict=True)
+    for _ in range(5):
+        key = _region(data.draw, layout["shape"])
+        got = reader[key]
+        want = arr[key]
+        np.testing.assert_array_equal(got, want, strict=True)
+        assert np.asarray(got).flags.writeable
+
+
+def test_other_keys_go_through_zarr(tmp_path):
+    z = zarr.create_array(tmp_path / "a.zarr", shape=(6, 6), chunks=(4, 4), dtype="u1")
+    z[:] = np.arange(36, dtype="u1").reshape(6, 6)
+    reader = ChunkReader.for_array(z)
+    np.testing.assert_array_equal(reader[::2, 1], z[::2, 1])
+    np.testing.assert_array_equal(reader[..., 3], z[..., 3])
+    with pytest.raises(IndexError):
+        reader[7, 0]
+
+
+def test_declines_what_it_cannot_read(tmp_path):
+    strings = zarr.create_array({}, shape=(3,), chunks=(2,), dtype=str)
+    assert ChunkReader.for_array(strings) is None
+    transposed = zarr.create_array(
+        {}, shape=(4, 4), chunks=(2, 2), dtype="u1", filters=[TransposeCodec(order=(1, 0))]
+    )
+    assert ChunkReader.for_array(transposed) is None
+    with zarr.storage.ZipStore(tmp_path / "a.zip", mode="w") as zs:
+        zipped = zarr.create_array(zs, shape=(4,), chunks=(2,), dtype="u1")
+        assert ChunkReader.for_array(zipped) is None  # no synchronous get
+
+
+def test_declines_when_zarr_uses_gpu_buffers(monkeypatch):
+    import xarray_ngff._chunkread as chunkread
+
+    z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
+    assert ChunkReader.for_array(z) is not None
+    other = type("GpuBuffer", (), {})
+    monkeypatch.setattr(
+        chunkread, "default_buffer_prototype", lambda: type("P", (), {"buffer": other})()
+    )
+    assert ChunkReader.for_array(z) is None
+
+
+def test_pool_is_rebuilt_in_a_forked_child():
+    import os
+
+    import xarray_ngff._chunkread as chunkread
+
+    parent = chunkread._pool()
+    assert chunkread._pool() is parent
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: a fresh pool that runs work
+        ok = chunkread._pool() is not parent and chunkread._pool().submit(int, "7").result() == 7
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+
+
+def test_pickles_for_process_workers():
+    z = zarr.create_array({}, shape=(5,), chunks=(2,), shards=(4,), dtype="u1")
+    z[:] = np.arange(5, dtype="u1")
+    reader = pickle.loads(pickle.dumps(ChunkReader.for_array(z)))
+    assert isinstance(reader, ChunkReader)
+
+
+def test_dask_path_uses_it_and_reports_corrupt_chunks(tmp_path, monkeypatch):
+    path = tmp_path / "img.ome.zarr"
+    img = to_ngff_image(np.arange(64 * 64, dtype="u2").reshape(64, 64), dims=("y", "x"))
+    to_ngff_zarr(path, to_multiscales(img, [2], chunks=16), chunks_per_shard=2)
+    calls = []
+    read = ChunkReader.read
+    monkeypatch.setattr(ChunkReader, "read", lambda self, *a: calls.append(a) or read(self, *a))
+    image = from_ngff_zarr(path)["scale0"]["image"]
+    np.testing.assert_array_equal(image.values, img.values)
+    assert len(calls) == 16  # one per stored 16x16 chunk, none through zarr-python
+    # truncate one shard: the reader must fail loudly, naming the store and path
+    shard = next(p for p in (path / "scale0" / "image" / "c").rglob("*") if p.is_file())
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2] + b"\0" * 64)
+    with pytest.raises(StoreError, match="scale0"):
+        from_ngff_zarr(path)["scale0"]["image"].compute()
