@@ -411,3 +411,17 @@ def test_validate_true_raises_all_problems(tmp_path):
     assert any("axes[0].type" in p for p in problems)
     assert any("datasets[1].path" in p and "not in the store" in p for p in problems)
     assert all(p.startswith(str(path)) for p in problems)
+
+
+def test_shared_coordinates_do_not_leak_between_opens(tmp_path):
+    """Coordinates are built once per geometry and shared; edits stay with their object."""
+    path = tmp_path / "a.ome.zarr"
+    write_image(path, "0.5", dims="yx", shape=(4, 6), levels=1, units={"x": "micrometer"})
+    first = from_ngff_zarr(path)["scale0"].to_dataset()
+    first["x"].attrs["units"] = "nanometer"
+    first = first.assign_coords(y=first["y"] * 10)
+    second = from_ngff_zarr(path)["scale0"].to_dataset()
+    assert second["x"].attrs["units"] == "micrometer"
+    np.testing.assert_array_equal(second["y"].values, np.arange(4.0))
+    with pytest.raises(ValueError, match="read-only"):
+        second["x"].values[0] = 5.0  # shared index values cannot be edited in place

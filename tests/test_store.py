@@ -156,3 +156,52 @@ def test_zip_nested_root_paths(tmp_path):
     write_image(path, "0.4", dims="yx", shape=(4, 4), levels=1)
     archive = pathlib.Path(shutil.make_archive(str(tmp_path / "n"), "zip", tmp_path, "a.ome.zarr"))
     assert open_store(archive).zarr_format == 2
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+def test_prefetch_fills_the_cache(tmp_path, version, monkeypatch):
+    path = tmp_path / "a.ome.zarr"
+    write_image(path, version, dims="yx", shape=(4, 6), levels=2, separator=".")
+    nstore = open_store(path)
+    nstore.prefetch(["0", "/1", "missing", "0"])
+    assert nstore._nodes["missing"] is None
+    if version == "0.4":  # the chunk-key check of early writers' arrays is prefetched too
+        assert set(nstore._keys) == {"0/0.0", "1/0.0"} and nstore._keys["0/0.0"]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("metadata fetched again")
+
+    monkeypatch.setattr(zarr.Group, "__getitem__", refuse)
+    monkeypatch.setattr(type(nstore.store), "exists", refuse)
+    assert nstore.array("0").shape == (4, 6)
+    assert not nstore.has_group("missing")
+
+
+def test_prefetch_leaves_errors_to_the_regular_path(tmp_path):
+    from xarray_ngff.errors import MetadataError
+
+    path = tmp_path / "a.ome.zarr"
+    write_image(path, "0.5", dims="yx", shape=(4, 6), levels=2)
+    (path / "1" / "zarr.json").write_text("{not json")
+    nstore = open_store(path)
+    nstore.prefetch(["0", "1"])  # does not raise
+    assert "1" not in nstore._nodes
+    with pytest.raises(MetadataError) as err:
+        nstore.array("1")
+    assert err.value.path == "1" and str(path) in str(err.value)
+
+
+def test_plate_open_fetches_all_metadata_in_batches(tmp_path, monkeypatch):
+    import xarray_ngff as xn
+    from xarray_ngff.hcs import open_plate_groups, synthetic_plate
+
+    path = tmp_path / "p.ome.zarr"
+    xn.to_hcs_zarr(path, synthetic_plate(rows=2, columns=2, fields=2))
+    calls = []
+    getitem = zarr.Group.__getitem__
+    monkeypatch.setattr(
+        zarr.Group, "__getitem__", lambda self, key: calls.append(key) or getitem(self, key)
+    )
+    nodes = open_plate_groups(path)
+    assert len([k for k in nodes if k.endswith("scale1")]) == 8
+    assert calls == []  # every well, field, labels group and level came from prefetch

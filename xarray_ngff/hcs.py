@@ -163,6 +163,24 @@ def _missing_field(nstore: NgffStore, well_path: str, image: WellImage, listed: 
     )
 
 
+def _prefetch_fields(nstore: NgffStore, path: str, entries: Sequence, wells: list) -> None:
+    """Load the metadata of every field, its labels group and its level arrays in two
+    concurrent rounds; anything malformed is left for the regular reader to report."""
+    fields = [
+        _join(path, entry.path, img.path)
+        for entry, (_, meta) in zip(entries, wells, strict=True)
+        for img in meta.images
+    ]
+    nstore.prefetch([*fields, *(_join(f, "labels") for f in fields)])
+    arrays = []
+    for field in fields:
+        with contextlib.suppress(NgffError, TypeError, KeyError, IndexError, AttributeError):
+            if nstore.has_group(field):
+                datasets = ome_attrs(nstore.attrs(field))[1]["multiscales"][0]["datasets"]
+                arrays.extend(_join(field, str(d["path"])) for d in datasets)
+    nstore.prefetch(arrays)
+
+
 def _open_image(
     nstore: NgffStore, well_path: str, image: WellImage, listed: list[str], chunks: Any
 ) -> dict[str, xr.Dataset]:
@@ -474,7 +492,9 @@ def open_plate_groups(
     nstore = open_store(store, storage_options)
     path = path.strip("/")
     attrs, plate = _read_plate(nstore, path)
+    nstore.prefetch(_join(path, w.path) for w in plate.wells)
     wells = _pmap(lambda w: _read_well(nstore, path, plate, w), plate.wells, max_workers)
+    _prefetch_fields(nstore, path, plate.wells, wells)
     jobs = []
     nodes: dict[str, xr.Dataset] = {"/": xr.Dataset(attrs=attrs)}
     for entry, (wattrs, meta) in zip(plate.wells, wells, strict=True):

@@ -25,6 +25,7 @@ indexed backend arrays for ``chunks=None``. Missing chunks read as the fill valu
 
 from __future__ import annotations
 
+import functools
 import math
 import posixpath
 import warnings
@@ -208,27 +209,43 @@ def _coords(
     scale: tuple[float, ...],
     translation: tuple[float, ...],
     channel_names: list[str] | None,
-) -> dict[str, xr.Variable]:
-    dims = ms.axis_names
+) -> xr.Coordinates:
+    axes = tuple((a.name, a.type, a.unit) for a in ms.axes)
+    names = tuple(channel_names) if channel_names is not None else None
+    return _coords_cached(axes, tuple(shape), tuple(scale), tuple(translation), names)
+
+
+@functools.lru_cache(maxsize=512)
+def _coords_cached(
+    axes: tuple[tuple[str, str | None, str | None], ...],
+    shape: tuple[int, ...],
+    scale: tuple[float, ...],
+    translation: tuple[float, ...],
+    channel_names: tuple[str, ...] | None,
+) -> xr.Coordinates:
+    """Coordinates (with their pandas indexes) built once per geometry: the fields of a plate
+    and the images of a series usually share it, and building indexes is most of the cost of
+    opening a Dataset. Shared like the indexes of ``ds.isel(...)`` results are."""
+    dims = [a[0] for a in axes]
     std = [i for i, d in enumerate(dims) if d in NGFF_DIMS]
     coords = make_coords(
         [dims[i] for i in std],
         [shape[i] for i in std],
         {dims[i]: scale[i] for i in std},
         {dims[i]: translation[i] for i in std},
-        {dims[i]: ms.axes[i].unit for i in std},
-        channel_names if "c" in dims else None,
+        {dims[i]: axes[i][2] for i in std},
+        list(channel_names) if channel_names is not None and "c" in dims else None,
     )
     # axes outside t/c/z/y/x (allowed by NGFF) still get coordinates when space or time
-    for i, d in enumerate(dims):
-        if d in NGFF_DIMS or ms.axes[i].type not in ("space", "time"):
+    for i, (d, kind, unit) in enumerate(axes):
+        if d in NGFF_DIMS or kind not in ("space", "time"):
             continue
         attrs: dict[str, Any] = {"spacing": scale[i]}
-        if ms.axes[i].unit:
-            attrs["units"] = ms.axes[i].unit
+        if unit:
+            attrs["units"] = unit
         values = translation[i] + scale[i] * np.arange(shape[i], dtype=np.float64)
         coords[d] = xr.Variable(d, values, attrs)
-    return coords
+    return xr.Coordinates(coords)
 
 
 def _variable_name(ms: Multiscale) -> str:

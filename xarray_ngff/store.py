@@ -13,18 +13,20 @@ the store and the node; a location without Zarr metadata gives
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
 import os
 import pathlib
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import zarr
 import zarr.storage
 from zarr.abc.store import Store
+from zarr.core.sync import sync as zarr_sync
 
 from .errors import MetadataError, MissingArrayError, NgffError, NotOmeZarrError, StoreError
 
@@ -106,6 +108,7 @@ class NgffStore:
     name: str
     root: zarr.Group
     _nodes: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    _keys: dict[str, bool] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def zarr_format(self) -> int:
@@ -134,6 +137,56 @@ class NgffStore:
                     self._nodes[path] = None
         return self._nodes[path]
 
+    def prefetch(self, paths: Iterable[str], *, limit: int = 64) -> None:
+        """Fetch the metadata of many nodes at once (``limit`` requests in flight) into the
+        cache that :meth:`group`, :meth:`array` and :meth:`has_group` read.
+
+        One call to zarr's event loop instead of one per node: opening a 384-field plate
+        spends a fraction of the time, and a remote one far less waiting. A node that fails
+        to load is left out, so the usual access fetches it again and reports the error.
+        """
+        todo = list(dict.fromkeys(p.strip("/") for p in paths))
+        todo = [p for p in todo if p and p not in self._nodes]
+        if not todo:
+            return
+        root = self.root._async_group
+        gate = asyncio.Semaphore(limit)
+
+        async def one(path: str) -> Any:
+            async with gate:
+                try:
+                    return await root.getitem(path)
+                except KeyError:  # zarr's "nothing here"
+                    return None
+
+        async def every() -> list[Any]:
+            return await asyncio.gather(*(one(p) for p in todo), return_exceptions=True)
+
+        dotted = []
+        for path, node in zip(todo, zarr_sync(every()), strict=True):
+            if isinstance(node, BaseException):
+                continue
+            if isinstance(node, zarr.AsyncGroup):
+                node = zarr.Group(node)
+            elif node is not None:
+                node = zarr.Array(node)
+                if _dotted_v2(node):
+                    dotted.append(f"{path}/{'.'.join(['0'] * node.ndim)}")
+            self._nodes[path] = node
+        if dotted:  # the first chunk-key check of _fix_separator, for all arrays at once
+            prefix = self.root.store_path.path
+
+            async def exists(key: str) -> bool:
+                async with gate:
+                    return bool(await self.store.exists(f"{prefix}/{key}" if prefix else key))
+
+            async def every_key() -> list[Any]:
+                return await asyncio.gather(*(exists(k) for k in dotted), return_exceptions=True)
+
+            for key, found in zip(dotted, zarr_sync(every_key()), strict=True):
+                if isinstance(found, bool):
+                    self._keys[key] = found
+
     def has_group(self, path: str) -> bool:
         """Whether a group exists at ``path``."""
         return isinstance(self._node(path.strip("/")), zarr.Group)
@@ -157,7 +210,7 @@ class NgffStore:
             raise MissingArrayError(
                 "the metadata names an array but a group is there", store=self.name, path=path
             )
-        if node.metadata.zarr_format == 2 and node.metadata.dimension_separator == ".":
+        if _dotted_v2(node):
             node = self._fix_separator(node, path)
         return node
 
@@ -174,14 +227,21 @@ class NgffStore:
         return zarr.Array(zarr.AsyncArray(metadata=meta, store_path=array._async_array.store_path))
 
     def _exists(self, key: str) -> bool:
-        from zarr.core.sync import sync
-
-        prefix = self.root.store_path.path
-        full = f"{prefix}/{key}" if prefix else key
-        return bool(sync(self.store.exists(full)))
+        if key not in self._keys:
+            prefix = self.root.store_path.path
+            full = f"{prefix}/{key}" if prefix else key
+            self._keys[key] = bool(zarr_sync(self.store.exists(full)))
+        return self._keys[key]
 
     def __str__(self) -> str:
         return self.name
+
+
+def _dotted_v2(array: zarr.Array) -> bool:
+    """A v2 array of 2+ dims whose metadata says ``.`` chunk keys (which some writers used
+    while writing ``/`` keys)."""
+    md = array.metadata
+    return md.zarr_format == 2 and md.dimension_separator == "." and array.ndim >= 2
 
 
 def _has_credentials(options: Mapping[str, Any]) -> bool:
