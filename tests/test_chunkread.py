@@ -163,6 +163,18 @@ def test_pool_is_rebuilt_in_a_forked_child():
     assert os.read(read, 1) == b"1"
 
 
+def test_without_zarrs_sync_pieces_zarr_reads(tmp_path, monkeypatch):
+    import xarray_ngff._chunkread as chunkread
+
+    monkeypatch.setattr(chunkread, "SupportsSyncCodec", None)
+    z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
+    assert ChunkReader.for_array(z) is None
+    path = tmp_path / "img.ome.zarr"
+    img = to_ngff_image(np.arange(64, dtype="u1").reshape(8, 8), dims=("y", "x"))
+    to_ngff_zarr(path, to_multiscales(img, [2], chunks=4))
+    np.testing.assert_array_equal(from_ngff_zarr(path)["scale0"]["image"].values, img.values)
+
+
 def test_pickles_for_process_workers():
     z = zarr.create_array({}, shape=(5,), chunks=(2,), shards=(4,), dtype="u1")
     z[:] = np.arange(5, dtype="u1")

@@ -26,15 +26,20 @@ from typing import Any
 
 import numpy as np
 import zarr
-from zarr.abc.codec import SupportsSyncCodec
-from zarr.abc.store import RangeByteRequest, SuffixByteRequest, SupportsGetSync
+from zarr.abc.store import RangeByteRequest, SuffixByteRequest
 from zarr.codecs import BytesCodec, ShardingCodec
-from zarr.codecs.sharding import ShardingCodecIndexLocation
-from zarr.core.buffer import default_buffer_prototype
-from zarr.core.buffer.cpu import buffer_prototype as cpu_prototype
-from zarr.core.codec_pipeline import fill_value_or_default
 from zarr.core.metadata.v2 import ArrayV2Metadata
 from zarr.core.metadata.v3 import ArrayV3Metadata
+
+try:  # zarr-python's synchronous pieces (3.1.6+) and internals: without them, zarr reads
+    from zarr.abc.codec import SupportsSyncCodec
+    from zarr.abc.store import SupportsGetSync
+    from zarr.codecs.sharding import ShardingCodecIndexLocation
+    from zarr.core.buffer import default_buffer_prototype
+    from zarr.core.buffer.cpu import buffer_prototype as cpu_prototype
+    from zarr.core.codec_pipeline import fill_value_or_default
+except ImportError:  # pragma: no cover - depends on the installed zarr
+    SupportsSyncCodec = SupportsGetSync = None
 
 __all__ = ["ChunkReader"]
 
@@ -66,7 +71,12 @@ class _V3Chain:
 
     @staticmethod
     def supports(codecs: Sequence[Any]) -> bool:
-        return len(codecs) >= 1 and isinstance(codecs[0], BytesCodec) and _sync_codecs(codecs[1:])
+        return (
+            len(codecs) >= 1
+            and isinstance(codecs[0], BytesCodec)
+            and hasattr(codecs[0], "_decode_sync")
+            and _sync_codecs(codecs[1:])
+        )
 
     def decode(self, buf: Any) -> np.ndarray:
         for codec in self.bytes_bytes:
@@ -92,7 +102,7 @@ class ChunkReader:
 
     __slots__ = (
         "array", "store", "prefix", "shape", "dtype", "chunks", "fill", "_key", "_chain",
-        "_v2", "_shard", "_per_shard", "_index_size", "_index_chain", "_index_at_end",
+        "_v2", "_stored", "_shard", "_per_shard", "_index_size", "_index_chain", "_index_at_end",
     )  # fmt: skip
 
     def __init__(self, array: zarr.Array) -> None:
@@ -110,6 +120,7 @@ class ChunkReader:
         if self._v2:
             self.chunks = tuple(int(c) for c in md.chunks)
             self._chain = None
+            self._stored = md.dtype.to_native_dtype()
             return
         outer = md.codecs[0]
         if isinstance(outer, ShardingCodec):
@@ -132,6 +143,15 @@ class ChunkReader:
     @classmethod
     def for_array(cls, array: zarr.Array) -> ChunkReader | None:
         """A reader for ``array``, or ``None`` when zarr-python must do the reading."""
+        if SupportsSyncCodec is None:
+            return None
+        try:
+            return cls._for_array(array)
+        except (AttributeError, TypeError):  # zarr internals this module uses have changed
+            return None
+
+    @classmethod
+    def _for_array(cls, array: zarr.Array) -> ChunkReader | None:
         md = array.metadata
         store = array.store_path.store
         if not isinstance(store, SupportsGetSync):
@@ -169,8 +189,7 @@ class ChunkReader:
         raw = buf.as_numpy_array()
         if md.compressor is not None:
             raw = md.compressor.decode(raw)
-        stored = md.dtype.to_native_dtype()
-        flat = np.frombuffer(raw, dtype=np.uint8).view(stored)
+        flat = np.frombuffer(raw, dtype=np.uint8).view(self._stored)
         return flat.reshape(self.chunks, order=md.order)
 
     def _shard_index(self, shard_key: str) -> np.ndarray | None:
