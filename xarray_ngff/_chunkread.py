@@ -41,7 +41,7 @@ try:  # zarr-python's synchronous pieces (3.1.6+) and internals: without them, z
 except ImportError:  # pragma: no cover - depends on the installed zarr
     SupportsSyncCodec = SupportsGetSync = None
 
-__all__ = ["ChunkReader"]
+__all__ = ["ChunkReader", "readable"]
 
 _MISSING = np.uint64(2**64 - 1)
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
@@ -279,6 +279,12 @@ class ChunkReader:
         if any(drop):  # integer dims; a reshape keeps 0-d results arrays, as zarr does
             region = region.reshape([n for n, d in zip(region.shape, drop, strict=True) if not d])
         return region
+
+
+def readable(array: zarr.Array) -> ChunkReader | zarr.Array:
+    """``array`` behind a :class:`ChunkReader` where one applies, else ``array`` itself:
+    either way, something to index like the array."""
+    return ChunkReader.for_array(array) or array
 
 
 def _plain_region(

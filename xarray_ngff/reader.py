@@ -40,7 +40,7 @@ from dask.base import tokenize
 from xarray.backends.common import BackendArray
 from xarray.core import indexing
 
-from ._chunkread import ChunkReader
+from ._chunkread import readable
 from .errors import (
     InvalidDimsError,
     MetadataError,
@@ -76,7 +76,7 @@ class NgffBackendArray(BackendArray):
 
     def __init__(self, array: zarr.Array, store: str, path: str) -> None:
         self._array = array
-        self._reader = ChunkReader.for_array(array) or array
+        self._reader = readable(array)
         self._store = store
         self._path = path
         self.shape = tuple(array.shape)
@@ -119,7 +119,7 @@ class _GuardedArray:
 
     def __init__(self, array: zarr.Array, store: str, path: str) -> None:
         self.array, self.store, self.path = array, store, path
-        self.reader = ChunkReader.for_array(array) or array
+        self.reader = readable(array)
         self.shape, self.dtype, self.ndim = tuple(array.shape), np.dtype(array.dtype), array.ndim
 
     def __getitem__(self, index):

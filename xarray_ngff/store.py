@@ -150,20 +150,15 @@ class NgffStore:
         if not todo:
             return
         root = self.root._async_group
-        gate = asyncio.Semaphore(limit)
 
-        async def one(path: str) -> Any:
-            async with gate:
-                try:
-                    return await root.getitem(path)
-                except KeyError:  # zarr's "nothing here"
-                    return None
-
-        async def every() -> list[Any]:
-            return await asyncio.gather(*(one(p) for p in todo), return_exceptions=True)
+        async def node_at(path: str) -> Any:
+            try:
+                return await root.getitem(path)
+            except KeyError:  # zarr's "nothing here"
+                return None
 
         dotted = []
-        for path, node in zip(todo, zarr_sync(every()), strict=True):
+        for path, node in zip(todo, _concurrently(node_at, todo, limit), strict=True):
             if isinstance(node, BaseException):
                 continue
             if isinstance(node, zarr.AsyncGroup):
@@ -173,19 +168,11 @@ class NgffStore:
                 if _dotted_v2(node):
                     dotted.append(f"{path}/{'.'.join(['0'] * node.ndim)}")
             self._nodes[path] = node
-        if dotted:  # the first chunk-key check of _fix_separator, for all arrays at once
-            prefix = self.root.store_path.path
-
-            async def exists(key: str) -> bool:
-                async with gate:
-                    return bool(await self.store.exists(f"{prefix}/{key}" if prefix else key))
-
-            async def every_key() -> list[Any]:
-                return await asyncio.gather(*(exists(k) for k in dotted), return_exceptions=True)
-
-            for key, found in zip(dotted, zarr_sync(every_key()), strict=True):
-                if isinstance(found, bool):
-                    self._keys[key] = found
+        # the first chunk-key check of _fix_separator, for all such arrays at once
+        found = _concurrently(lambda key: self.store.exists(self._full_key(key)), dotted, limit)
+        for key, exists in zip(dotted, found, strict=True):
+            if isinstance(exists, bool):
+                self._keys[key] = exists
 
     def has_group(self, path: str) -> bool:
         """Whether a group exists at ``path``."""
@@ -228,13 +215,33 @@ class NgffStore:
 
     def _exists(self, key: str) -> bool:
         if key not in self._keys:
-            prefix = self.root.store_path.path
-            full = f"{prefix}/{key}" if prefix else key
-            self._keys[key] = bool(zarr_sync(self.store.exists(full)))
+            self._keys[key] = bool(zarr_sync(self.store.exists(self._full_key(key))))
         return self._keys[key]
+
+    def _full_key(self, key: str) -> str:
+        prefix = self.root.store_path.path
+        return f"{prefix}/{key}" if prefix else key
 
     def __str__(self) -> str:
         return self.name
+
+
+def _concurrently(fn: Any, items: list[Any], limit: int) -> list[Any]:
+    """``[await fn(item) ...]`` with at most ``limit`` in flight, in one call to zarr's event
+    loop; an item that fails gives its exception in the result instead of raising."""
+    if not items:
+        return []
+
+    async def every() -> list[Any]:
+        gate = asyncio.Semaphore(limit)
+
+        async def one(item: Any) -> Any:
+            async with gate:
+                return await fn(item)
+
+        return await asyncio.gather(*(one(i) for i in items), return_exceptions=True)
+
+    return zarr_sync(every())
 
 
 def _dotted_v2(array: zarr.Array) -> bool:

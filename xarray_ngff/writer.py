@@ -109,7 +109,7 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
-from ._chunkread import ChunkReader
+from ._chunkread import readable
 from .errors import (
     InvalidChunksError,
     InvalidDimsError,
@@ -604,12 +604,10 @@ def _from_written(
     factors = tuple(rel.get(d, 1) for d in lvl.dims)
     depths = tuple(gaussian_radius(f) if method == "gaussian" else 0 for f in factors)
     crop = tuple(n // f * f for n, f in zip(source.shape, factors, strict=True))
-    # zarr-python's per-call cost dominates these small halo reads; see _chunkread
-    reader = ChunkReader.for_array(source) if isinstance(source, zarr.Array) else None
     return da.map_blocks(
         _reduce_region,
         after,  # a Delayed: the store of the previous level, which must finish first
-        reader or source,
+        readable(source),  # zarr-python's per-call cost dominates small halo reads
         crop,
         factors,
         depths,
