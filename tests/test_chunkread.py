@@ -317,7 +317,9 @@ def test_a_zarr_without_the_internals_reads_through_zarr_python(monkeypatch):
 
     # a private copy of the module, imported while one zarr internal is missing
     monkeypatch.setitem(sys.modules, "zarr.core.codec_pipeline", None)
-    spec = importlib.util.spec_from_file_location("xarray_ngff._chunkread_probe", chunkread.__file__)
+    spec = importlib.util.spec_from_file_location(
+        "xarray_ngff._chunkread_probe", chunkread.__file__
+    )
     probe = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(probe)
     assert probe.SupportsSyncCodec is None

@@ -310,13 +310,12 @@ class ChunkReader:
             region = region.reshape([n for n, d in zip(region.shape, drop, strict=True) if not d])
         return region
 
-
     def _zarr_decides(self, key: Any, err: Exception) -> np.ndarray:
         """Read ``key`` with zarr-python after this reader failed with ``err``.
 
         zarr-python is the reference: when it fails too, the chunk data is what is wrong and
-        its error is raised (for every corruption tried, truncated or random bytes, raw or
-        compressed, plain or sharded, both fail alike). When it succeeds, the zarr internals
+        its error is raised (on truncated or random bytes, raw or compressed, plain or
+        sharded, the two readers failed on the same cases). When it succeeds, the internals
         this reader calls have changed under it (a renamed attribute, a new signature), so
         zarr's result is returned and this array is read by zarr-python from then on."""
         data = self.array[key]  # raises zarr-python's own error for corrupt data

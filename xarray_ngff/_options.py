@@ -81,9 +81,7 @@ class set_options:  # lower case like xarray.set_options, which it mirrors
                 )
             check, expected = _CHECKS[name]
             if not check(value):
-                raise NgffError(
-                    f"option {name!r} must be {expected}, got {value!r}", field=name
-                )
+                raise NgffError(f"option {name!r} must be {expected}, got {value!r}", field=name)
         self._old = {name: OPTIONS[name] for name in kwargs}
         OPTIONS.update(kwargs)
 
