@@ -104,8 +104,8 @@ def test_level_size_is_floor():
     ("factors", "match"),
     [
         ([0], "positive integer"),
-        ([2, 3], "whole multiple"),
-        ([{"y": 2, "x": 2}, {"y": 3, "x": 4}], "whole multiple"),
+        ([4, 2], "smaller than the previous"),
+        ([{"y": 2, "x": 2}, {"y": 3, "x": 1}], "smaller than the previous"),
         ([{"t": 2}], "never downsampled"),
         ([{"q": 2}], "spatial dims"),
         ([2, 2], "repeats"),
@@ -201,6 +201,32 @@ def test_ramp_values_equal_their_coordinates(method):
         m = 2 if k else 0  # edge windows see the boundary; interior must be exact
         inner = (slice(m, values.shape[0] - m), slice(m, values.shape[1] - m))
         np.testing.assert_allclose(values[inner], expected[inner], rtol=1e-9, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["gaussian", "mean", "nearest"])
+def test_ramp_non_multiple_ladder(method):
+    # [3, 4, 8, 12]: 3 and 4 from level 0, 8 from 4, 12 from 4 (not from 3: 12/8 is no integer)
+    img = _ramp((96, 100))
+    ms = xn.to_multiscales(img, scale_factors=[3, 4, 8, 12], method=method, chunks=16)
+    levels = ms.ngff.levels
+    assert [lvl.shape for lvl in levels] == [(96, 100), (32, 33), (24, 25), (12, 12), (8, 8)]
+    assert [lvl.encoding["ngff_reduced_from"]["level"] for lvl in levels[1:]] == [0, 0, 2, 2]
+    for k, lvl in enumerate(levels):
+        values = lvl.values
+        expected = lvl.x.values[None, :] + 1000.0 * lvl.y.values[:, None]
+        m = 3 if k else 0  # edge windows see the boundary (a wider Gaussian for factor 3)
+        inner = (slice(m, values.shape[0] - m), slice(m, values.shape[1] - m))
+        np.testing.assert_allclose(values[inner], expected[inner], rtol=1e-9, atol=1e-6)
+    assert [lvl.ngff.scale["x"] for lvl in levels] == [0.25, 0.75, 1.0, 2.0, 3.0]
+
+
+def test_non_multiple_level_shapes_match_ngff_zarr():
+    nz = pytest.importorskip("ngff_zarr")
+    data = np.zeros((256, 256), "uint8")
+    theirs = nz.to_multiscales(nz.to_ngff_image(data), scale_factors=[3, 4], chunks=64)
+    ours = xn.to_multiscales(xn.to_ngff_image(data), scale_factors=[3, 4], chunks=64)
+    assert [lvl.shape for lvl in ours.ngff.levels] == [i.data.shape for i in theirs.images]
+    assert [lvl.shape for lvl in ours.ngff.levels] == [(256, 256), (85, 85), (64, 64)]
 
 
 def test_ramp_3d_anisotropic_factors():
