@@ -28,6 +28,7 @@ is never reduced; with chunks 32 it would wait until y/x reach 2 um, then shrink
 from __future__ import annotations
 
 import bisect
+import enum
 import functools
 import importlib.metadata
 import itertools
@@ -41,6 +42,7 @@ import xarray as xr
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
+from ._bridge import as_native
 from .errors import (
     InvalidChunksError,
     InvalidDimsError,
@@ -410,7 +412,8 @@ def to_multiscales(
         from the nearest earlier level whose factors divide its own). ``None``: automatic
         (see the module docstring).
     method
-        ``"gaussian"`` (default), ``"mean"``, ``"nearest"``, ``"mode"``, ``"min"``, ``"max"``.
+        ``"gaussian"`` (default), ``"mean"``, ``"nearest"``, ``"mode"``, ``"min"``, ``"max"``,
+        or a member of ngff-zarr's ``Methods`` (see :data:`xarray_ngff.compat.OURS`).
     chunks
         Dask chunks of every level (see :func:`normalize_chunks`).
 
@@ -428,9 +431,14 @@ def to_multiscales(
     >>> ms["scale1"].x.values[:2].tolist()
     [0.5, 2.5]
     """
+    image = as_native(image)  # an xarray_ngff.compat NgffImage gives its DataArray
     if not isinstance(image, xr.DataArray):
         image = to_ngff_image(image)
     dims = validate_dims([str(d) for d in image.dims], image.ndim)
+    if isinstance(method, enum.Enum):  # ngff-zarr's Methods (theirs or compat's)
+        from .compat import method_name
+
+        method = method_name(method)
     if method not in METHODS:
         raise InvalidMethodError(
             f"method={method!r} is unknown; choose one of {METHODS}", field="method"

@@ -109,6 +109,7 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
+from ._bridge import as_native
 from ._chunkread import readable
 from .errors import (
     InvalidChunksError,
@@ -854,6 +855,7 @@ def to_ngff_zarr(
             store=label,
             field="version",
         )
+    multiscales = as_native(multiscales)  # xarray_ngff.compat objects give their xarray
     if isinstance(multiscales, xr.DataArray):
         try:
             tree = to_multiscales(multiscales)
