@@ -568,4 +568,6 @@ def from_ngff_zarr(
         from .validate import raise_for_problems
 
         raise_for_problems(nstore)
-    return xr.DataTree.from_dict(open_ngff_groups(nstore, chunks=chunks))
+    tree = xr.DataTree.from_dict(open_ngff_groups(nstore, chunks=chunks))
+    tree.set_close(nstore.close)  # tree.close() releases what was opened here (a zip file)
+    return tree
