@@ -140,7 +140,7 @@ def test_cli_extra_holds_what_validate_needs():
     assert {"ome-zarr-models", "jsonschema"} <= _names(extras["validate"])
     # the README promises img.pint.quantify() after its first command
     assert "pint-xarray" in _names(core)
-    assert "pint.quantify()" in (ROOT / "README.md").read_text()
+    assert "`import pint_xarray`, then `img.pint.quantify()`" in (ROOT / "README.md").read_text()
 
 
 def test_install_lines_work_from_a_clone():
@@ -186,7 +186,7 @@ def test_first_hour_in_a_fresh_venv(tmp_path):
     assert "scale2" in out.stdout
     subprocess.run([str(bin_ / "xarray-ngff"), "validate", "cells.ome.zarr"], **run)
     script = (
-        "import xarray as xr, xarray_ngff as xn, xarray_ngff.compat as nz\n"
+        "import pint_xarray, xarray as xr, xarray_ngff as xn, xarray_ngff.compat as nz\n"
         "img = xn.datasets.cells_3d()\n"
         "assert str(img.pint.quantify().x.data.units) == 'micrometer'\n"
         "ds = xr.open_dataset('cells.ome.zarr', engine='ngff', group='scale1')\n"
