@@ -293,3 +293,15 @@ def test_rewriting_the_store_a_pyramid_is_read_from_loses_nothing(tmp_path):
     with contextlib.suppress(NgffError):
         nz.to_ngff_zarr(path, nz.from_ngff_zarr(path), version="0.4")
     np.testing.assert_array_equal(xn.from_ngff_zarr(path)["scale0"]["image"].values, pixels)
+
+
+def test_coming_from_ngff_zarr_page_examples_run():
+    import doctest
+    import pathlib
+
+    page = pathlib.Path(__file__).resolve().parents[1] / "docs" / "coming-from-ngff-zarr.md"
+    text = page.read_text().replace("```", "\n")  # a fence ends an example's output
+    test = doctest.DocTestParser().get_doctest(text, {}, page.name, str(page), 0)
+    assert test.examples
+    result = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS).run(test)
+    assert result.failed == 0 and result.attempted >= 8
