@@ -218,3 +218,15 @@ def test_backend_objects_close_their_zip(written, tmp_path, layout):
     with xr.open_dataset(archive, engine="ngff") as ds:
         assert ds["blobs"].shape == (64, 64)
     assert _open_handles(archive) == base
+
+
+def test_open_dataset_group_below_a_plate(tmp_path):
+    import xarray_ngff as xn
+    from xarray_ngff.hcs import synthetic_plate
+
+    path = tmp_path / "p.ome.zarr"
+    xn.to_hcs_zarr(path, synthetic_plate(rows=1, columns=2, fields=2))
+    ds = xr.open_dataset(path, engine="ngff", group="A/2/1/scale1")
+    assert ds["image"].shape == (2, 16, 16)
+    assert int(ds["image"][1].max()) == 100 + 10 + 1  # well A/2, field 1, channel 1
+    assert xr.open_dataset(path, engine="ngff", group="A/1/0")["image"].shape == (2, 32, 32)

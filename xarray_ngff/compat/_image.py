@@ -228,6 +228,13 @@ class Multiscales(Pretty):
         ours = None if self.method is None else method_name(self.method)
         return _pyramid.multiscales_tree([lvl.rename(name) for lvl in levels], name, ours)
 
+    @classmethod
+    def from_ome_zarr(cls, store: Any, **kwargs: Any) -> Multiscales:
+        """Read a store (see :func:`xarray_ngff.compat.from_ngff_zarr`)."""
+        from ._io import from_ngff_zarr
+
+        return from_ngff_zarr(store, **kwargs)
+
     def to_ome_zarr(self, store: Any, **kwargs: Any) -> None:
         """Write this pyramid (see :func:`xarray_ngff.compat.to_ngff_zarr`)."""
         from ._io import to_ngff_zarr

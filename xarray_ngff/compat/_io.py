@@ -13,7 +13,7 @@ from .. import writer as _writer
 from ..errors import NgffError, ValidationError, WriteError
 from ..metadata.parse import parse_multiscales
 from ._image import NgffImage, NgffMultiscales, to_multiscales
-from ._model import Plate, plate_from_metadata
+from ._model import Plate, WellImage, plate_from_metadata, well_from_metadata
 
 __all__ = [
     "to_ngff_zarr",
@@ -134,8 +134,12 @@ class HCSWell:
     path = property(lambda self: self._well.path)
     row_index = property(lambda self: self._well.row_index)
     column_index = property(lambda self: self._well.column_index)
-    images = property(lambda self: self._well.images)
-    metadata = property(lambda self: self._well.metadata)
+    metadata = property(lambda self: well_from_metadata(self._well.metadata))
+
+    @property
+    def images(self) -> list[WellImage]:
+        """The fields of view (path and acquisition id), in the well's order."""
+        return self.metadata.images
 
     def get_image(self, field_index: int = 0) -> NgffMultiscales | None:
         """The ``field_index``-th field, ``None`` when the well has no such field."""
