@@ -188,6 +188,8 @@ class Multiscales(Pretty):
     chunks: Any = None
     root_attributes: dict[str, Any] | None = None
     _tree: xr.DataTree | None = field(default=None, repr=False, compare=False)
+    #: where the pyramid was read from (set by from_ngff_zarr), so writing over it is refused
+    _store: Any = field(default=None, repr=False, compare=False)
     _shown = ("images", "metadata", "scale_factors", "method", "chunks")
 
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,7 +14,8 @@ from .. import reader as _reader
 from .. import writer as _writer
 from ..errors import NgffError, ValidationError, WriteError
 from ..metadata.parse import parse_multiscales
-from ._image import NgffImage, NgffMultiscales, to_multiscales
+from ..pyramid import tree_levels as _tree_levels
+from ._image import Multiscales, NgffImage, NgffMultiscales, to_multiscales
 from ._model import Plate, WellImage, plate_from_metadata, well_from_metadata
 
 __all__ = [
@@ -28,6 +31,33 @@ __all__ = [
 
 # ngff-zarr keywords that change nothing here when left at their defaults
 _INERT = {"chunk_store": None, "scale_strategy": "pad", "metadata_only": False, "start_level": 0}
+
+
+def _location(store: Any) -> Any:
+    """Where a store lives: a resolved local path, a URL, or the store object itself."""
+    if isinstance(store, str | os.PathLike):
+        text = os.fspath(store)
+        return text.rstrip("/") if "://" in text else pathlib.Path(text).expanduser().resolve()
+    return id(store)
+
+
+def _check_not_own_source(store: Any, multiscales: Any) -> None:
+    """Refuse to replace the store an image read by :func:`from_ngff_zarr` still reads its
+    pixels from: the writer clears the target first, so the pixels would be lost."""
+    if not isinstance(multiscales, Multiscales) or multiscales._store is None:
+        return
+    if multiscales._store != _location(store):
+        return
+    levels = _tree_levels(multiscales._tree) if multiscales._tree is not None else []
+    read = {id(lvl.data) for lvl in levels}
+    if any(id(img.data) in read for img in multiscales.images):
+        raise WriteError(
+            "these images are read lazily from the store they would replace, which is cleared "
+            "before the pixels are read; write to a new location (or load the pixels first, "
+            "e.g. image.data = image.data.persist())",
+            store=str(store),
+            field="store",
+        )
 
 
 def _as_tree(multiscales: Any) -> xr.DataTree | xr.DataArray:
@@ -68,6 +98,7 @@ def to_ngff_zarr(
                 store=str(store),
                 field=key,
             )
+    _check_not_own_source(store, multiscales)
     _writer.to_ngff_zarr(
         store,
         _as_tree(multiscales),
@@ -106,7 +137,9 @@ def from_ngff_zarr(
             store=str(store),
             field="version",
         )
-    return NgffMultiscales.from_datatree(tree, version=stored, omero=omero)
+    ms = Multiscales.from_datatree(tree, version=stored, omero=omero)
+    ms._store = _location(store)
+    return ms
 
 
 from_ome_zarr = from_ngff_zarr
