@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import dask
 import dask.array as da
 import numpy as np
@@ -379,3 +381,28 @@ def test_metadata_reads_geometry_from_coordinates():
     )
     assert moved.ngff.metadata.datasets[0].translation[1] == pytest.approx(99.0)
     assert moved.ngff.metadata.type == "gaussian"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+    method=st.sampled_from(["mean", "nearest", "gaussian"]),
+)
+def test_any_increasing_ladder(steps, method):
+    """Non-multiple ladders: size floor(N / F), the source is the nearest earlier level whose
+    factor divides F, and (mean, nearest) the values sit exactly at their coordinates."""
+    factors = list(itertools.accumulate(steps, initial=1))[1:]
+    img = _ramp((61, 67), (1.0, 1.0), (0.0, 0.0))
+    ms = xn.to_multiscales(img, scale_factors=factors, method=method, chunks=16)
+    levels = ms.ngff.levels
+    for k, (f, lvl) in enumerate(zip(factors, levels[1:], strict=True), start=1):
+        assert lvl.shape == (61 // f, 67 // f)
+        j = lvl.encoding["ngff_reduced_from"]["level"]
+        earlier = [1, *factors[: k - 1]]
+        assert j == max(i for i, e in enumerate(earlier) if f % e == 0)
+        assert lvl.ngff.scale == {"y": float(f), "x": float(f)}
+        if method != "nearest":
+            assert lvl.ngff.translation == {"y": (f - 1) / 2, "x": (f - 1) / 2}
+        if method != "gaussian":
+            expected = lvl.x.values[None, :] + 1000.0 * lvl.y.values[:, None]
+            np.testing.assert_allclose(lvl.values, expected, rtol=1e-12, atol=1e-9)
