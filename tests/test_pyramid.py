@@ -229,6 +229,10 @@ def test_non_multiple_level_shapes_match_ngff_zarr():
     ours = xn.to_multiscales(xn.to_ngff_image(data), scale_factors=[3, 4], chunks=64)
     assert [lvl.shape for lvl in ours.ngff.levels] == [i.data.shape for i in theirs.images]
     assert [lvl.shape for lvl in ours.ngff.levels] == [(256, 256), (85, 85), (64, 64)]
+    assert [lvl.ngff.scale for lvl in ours.ngff.levels] == [i.scale for i in theirs.images]
+    assert [lvl.ngff.translation for lvl in ours.ngff.levels] == [
+        i.translation for i in theirs.images
+    ]
 
 
 def test_ramp_3d_anisotropic_factors():
