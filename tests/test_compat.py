@@ -320,3 +320,24 @@ def test_coming_from_ngff_zarr_page_examples_run():
     assert test.examples
     result = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS).run(test)
     assert result.failed == 0 and result.attempted >= 8
+
+
+def test_seed_hcs_blocks_print_what_ngff_zarr_prints(seed_dir):
+    pytest.importorskip("ngff_zarr")
+    steps = [s for block in python_blocks(SEED_DOC.read_text()) for s in block]
+    hcs = [
+        s.source for s in steps if "plate" in s.source and "from_hcs_zarr('plate" not in s.source
+    ]
+    assert len(hcs) == 3
+
+    def run(module: str) -> str:
+        import importlib
+
+        ns = {"nz": importlib.import_module(module)}
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            for source in hcs:
+                exec(compile(source, "<seed>", "exec"), ns)
+        return out.getvalue()
+
+    assert run("xarray_ngff.compat") == run("ngff_zarr")
