@@ -497,14 +497,34 @@ def test_staged_plan_only_for_untouched_pyramids(pyramid3d):
 
     levels = pyramid3d.ngff.levels
     assert _staged_plan(pyramid3d, levels, "gaussian") == [
-        {"z": 2, "y": 2, "x": 2},
-        {"z": 2, "y": 2, "x": 2},
+        (0, {"z": 2, "y": 2, "x": 2}),
+        (1, {"z": 2, "y": 2, "x": 2}),
     ]
     edited = pyramid3d.copy()
     edited["scale1"] = (pyramid3d["scale1"].to_dataset() + 1).astype("uint16")
     assert _staged_plan(edited, edited.ngff.levels, "gaussian") is None
     nearest = xn.to_multiscales(datasets.blobs_2d((32, 32)), scale_factors=[2], method="nearest")
     assert _staged_plan(nearest, nearest.ngff.levels, "nearest") is None
+
+
+@pytest.mark.parametrize("method", ["gaussian", "mean"])
+def test_staged_write_of_a_non_multiple_ladder(tmp_path, method):
+    from xarray_ngff.writer import _staged_plan
+
+    ms = xn.to_multiscales(datasets.blobs_2d((90, 70)), scale_factors=[3, 4, 8], method=method,
+                           chunks=16)
+    # 3 and 4 come from level 0, 8 from level 2 (the 4): each staged from what it came from
+    assert _staged_plan(ms, ms.ngff.levels, method) == [
+        (0, {"y": 3, "x": 3}), (0, {"y": 4, "x": 4}), (2, {"y": 2, "x": 2})
+    ]
+    path = tmp_path / "n.zarr"
+    to_ngff_zarr(path, ms)
+    back = xn.from_ngff_zarr(path)
+    for k, level in enumerate(ms.ngff.levels):
+        got = back[f"scale{k}"].to_dataset()[level.name]
+        assert got.shape == level.shape
+        np.testing.assert_array_equal(got.values, level.values)
+        np.testing.assert_allclose(got.x.values, level.x.values)
 
 
 @pytest.mark.parametrize("method", ["gaussian", "mean", "mode", "max"])

@@ -1,6 +1,7 @@
 """The ``xarray-ngff`` command line: ``convert``, ``info`` and ``validate``.
 
-Install with the ``cli`` extra (``pip install "xarray-ngff[cli]"``), then::
+Install with the ``cli`` extra (from a clone ``python3 -m pip install ".[cli]"``; once
+released ``pip install "xarray-ngff[cli]"``), then::
 
     xarray-ngff convert --sample cells_3d cells.ome.zarr
     xarray-ngff convert scan.ome.tif scan.ome.zarr --chunks 128 --chunks-per-shard 4

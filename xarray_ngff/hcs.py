@@ -41,6 +41,7 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 
+from ._bridge import as_native
 from ._options import OPTIONS
 from ._warn import emit_user_level_warning
 from .errors import (
@@ -562,6 +563,7 @@ def open_plate_tree(
 
 
 def _plate_source(plate: Any, max_workers: int | None) -> tuple[PlateMetadata, xr.DataTree]:
+    plate = as_native(plate)  # an xarray_ngff.compat HCSPlate gives the plate it wraps
     if isinstance(plate, xr.DataTree):
         attrs = dict(plate.attrs)
         return parse_plate(attrs, path="/"), plate

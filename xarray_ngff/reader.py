@@ -471,7 +471,7 @@ def open_ngff_image_level(
             hint = f"series {choices}"
             raise MetadataError(
                 f"this group is a {kind} collection, not one image: choose one with "
-                f"image=... ({hint}), or open the whole hierarchy with "
+                f"group=... or image=... ({hint}), or open the whole hierarchy with "
                 "xr.open_datatree(..., engine='ngff')",
                 store=nstore.name,
                 path=path or "/",
@@ -484,7 +484,8 @@ def open_ngff_image_level(
         else:
             hint, what = "a field path of this well", "a single well"
         raise PlateError(
-            f"this group is {what}, not one image: choose one with image=... ({hint}), "
+            f"this group is {what}, not one image: choose one with group=... or image=... "
+            f"({hint}), "
             "read the plate with from_hcs_zarr, or open it whole with "
             "xr.open_datatree(..., engine='ngff')",
             store=nstore.name,
@@ -566,4 +567,6 @@ def from_ngff_zarr(
         from .validate import raise_for_problems
 
         raise_for_problems(nstore)
-    return xr.DataTree.from_dict(open_ngff_groups(nstore, chunks=chunks))
+    tree = xr.DataTree.from_dict(open_ngff_groups(nstore, chunks=chunks))
+    tree.set_close(nstore.close)  # tree.close() releases what was opened here (a zip file)
+    return tree

@@ -109,6 +109,7 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
+from ._bridge import as_native
 from ._chunkread import readable
 from .errors import (
     InvalidChunksError,
@@ -137,6 +138,7 @@ from .pyramid import (
     multiscale_from_levels,
     multiscale_from_tree,
     reduced_from,
+    reduced_from_level,
     to_multiscales,
     tree_levels,
 )
@@ -551,18 +553,21 @@ def _metadata(tree: xr.DataTree | None, levels: list[xr.DataArray], order, name:
 
 def _staged_plan(
     tree: xr.DataTree, levels: list[xr.DataArray], method: str | None
-) -> list[dict[str, int]] | None:
-    """Relative factors per level when every level ``k+1`` of ``tree`` is still exactly the
-    pyramid reduction of level ``k`` (provenance recorded by ``to_multiscales`` and checked
-    against the dask names), else ``None``."""
+) -> list[tuple[int, dict[str, int]]] | None:
+    """Per level ``k >= 1``: the earlier level ``j`` it is exactly the pyramid reduction of and
+    the relative factors (provenance recorded by ``to_multiscales`` and checked against the
+    dask names), when every level has one, else ``None``."""
     if method not in WINDOW_CENTRED or len(levels) < 2:
         return None
     plan = []
-    for prev, cur in zip(levels[:-1], levels[1:], strict=False):
+    for k in range(1, len(levels)):
+        cur = levels[k]
+        j = reduced_from_level(cur, k)
+        prev = levels[j]
         rel = reduced_from(prev, cur)
         if rel is None or cur.encoding[REDUCED_FROM].get("method") != method:
             return None
-        plan.append({d: rel.get(d, 1) for d in prev.dims if d in SPATIAL_DIMS})
+        plan.append((j, {d: rel.get(d, 1) for d in prev.dims if d in SPATIAL_DIMS}))
     return plan
 
 
@@ -869,6 +874,7 @@ def to_ngff_zarr(
             store=label,
             field="version",
         )
+    multiscales = as_native(multiscales)  # xarray_ngff.compat objects give their xarray
     if isinstance(multiscales, xr.DataArray):
         try:
             tree = to_multiscales(multiscales)
@@ -974,9 +980,8 @@ def to_ngff_zarr(
         # blocks of level k+1 depend on the completed store of level k
         stored = _barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
         for k in range(1, len(prepared)):
-            data = _from_written(
-                stored, arrays[k - 1], prepared[k], plan[k - 1], multiscale.type, dtype
-            )
+            j, rel = plan[k - 1]  # level k from level j (< k), already stored
+            data = _from_written(stored, arrays[j], prepared[k], rel, multiscale.type, dtype)
             stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
     task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
     if not compute:
