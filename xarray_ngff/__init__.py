@@ -13,7 +13,8 @@ Examples
 from importlib.metadata import PackageNotFoundError, version
 
 from . import accessors as _accessors  # noqa: F401  (registers the .ngff accessors)
-from . import datasets
+from . import datasets, labels
+from ._labels_writer import add_label
 from .errors import NgffError, NgffWarning
 from .hcs import from_hcs_zarr, plate_to_dataarray
 from .hcs_writer import HcsPlateWriter, to_hcs_zarr
@@ -32,7 +33,9 @@ __all__ = [
     "NgffError",
     "NgffWarning",
     "__version__",
+    "add_label",
     "datasets",
+    "labels",
     "from_ngff_zarr",
     "validate_store",
     "to_multiscales",

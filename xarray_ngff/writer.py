@@ -89,10 +89,12 @@ that keeps compression well below the cost of building the pyramid.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import math
 import os
 import pathlib
+import posixpath
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
@@ -109,6 +111,7 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
+from ._axes import stored_axis_names
 from ._chunkread import readable
 from .errors import (
     InvalidChunksError,
@@ -141,7 +144,11 @@ from .pyramid import (
     tree_levels,
 )
 
-__all__ = ["to_ngff_zarr", "default_compressors"]
+__all__ = ["to_ngff_zarr", "default_compressors", "level_path", "LAYOUTS"]
+
+#: on-disk layouts: level arrays ``0 … N`` under the image group, or ngff-zarr's
+#: ``scale{k}/{name}`` groups with coordinate arrays (see docs/decisions.md)
+LAYOUTS = ("flat", "scale-groups")
 
 _ZARR_MARKERS = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
 
@@ -342,7 +349,11 @@ def _zarr_sources(arrays: Sequence[da.Array]) -> list[Any]:
     found = []
     seen: set[int] = set()
     for arr in arrays:
+        values: list[Any] = []
         for value in dict(arr.__dask_graph__()).values():
+            # inlined arrays (from_array(inline_array=True)) sit in the arguments of a Task
+            values.extend([value, *getattr(value, "args", ())])
+        for value in values:
             obj = getattr(value, "value", value)  # dask DataNode
             for _ in range(8):
                 if isinstance(obj, zarr.Array) or id(obj) in seen:
@@ -458,8 +469,24 @@ class _Level:
     coords: dict[str, xr.Variable]
 
 
+def level_path(k: int, name: str, layout: str) -> str:
+    """The store path of level ``k`` relative to the image group.
+
+    Examples
+    --------
+    >>> level_path(1, "cells", "flat"), level_path(1, "cells", "scale-groups")
+    ('1', 'scale1/cells')
+    """
+    return str(k) if layout == "flat" else f"{level_name(k)}/{name}"
+
+
 def _prepare_levels(
-    levels: list[xr.DataArray], cps: Any, version: str, name: str, label: str
+    levels: list[xr.DataArray],
+    cps: Any,
+    version: str,
+    name: str,
+    label: str,
+    layout: str = "flat",
 ) -> tuple[list[_Level], tuple[str, ...]]:
     try:
         dims0 = validate_dims([str(d) for d in levels[0].dims], levels[0].ndim)
@@ -467,7 +494,13 @@ def _prepare_levels(
         raise _rewrap(err, label, level_name(0)) from None
     order = ngff_order(dims0)
     cps_dims = _normalize_cps(cps, order, version, label)
-    if name in NGFF_DIMS or not name or "/" in name or name.startswith("__"):
+    if layout not in LAYOUTS:
+        raise WriteError(
+            f"layout={layout!r} is unknown; choose one of {LAYOUTS}", store=label, field="layout"
+        )
+    if layout == "scale-groups" and (
+        name in NGFF_DIMS or not name or "/" in name or name.startswith("__")
+    ):
         raise InvalidDimsError(
             f"image name {name!r} cannot be a Zarr array name next to the coordinate arrays "
             f"{NGFF_DIMS} (no '/', not empty, not a dim name)",
@@ -519,12 +552,13 @@ def _prepare_levels(
         target_chunks = da.core.normalize_chunks(block, data.shape)
         if data.chunks != target_chunks:
             data = data.rechunk(block)
+        # the flat layout keeps only level arrays under the image group (what iohub needs)
         coords = {
             d: level.coords[d].variable
             for d in order
-            if d != "c" and d in level.coords and level.coords[d].ndim == 1
+            if layout != "flat" and d != "c" and d in level.coords and level.coords[d].ndim == 1
         }
-        out.append(_Level(f"{path}/{name}", data, order, chunks, shards, coords))
+        out.append(_Level(level_path(k, name, layout), data, order, chunks, shards, coords))
     return out, order
 
 
@@ -624,24 +658,33 @@ def _from_written(
 
 
 def _create_arrays(
-    target: _Target, levels: list[_Level], version: str, compressors: list[Any], dtype
+    store: Any,
+    levels: list[_Level],
+    version: str,
+    compressors: list[Any],
+    dtype,
+    prefix: str = "",
+    axis_names: Mapping[str, str] | None = None,
 ) -> list[zarr.Array]:
     zarr_format = 2 if version == "0.4" else 3
-    root = zarr.create_group(target.store, zarr_format=zarr_format, overwrite=True)
+    root = zarr.create_group(store, path=prefix or None, zarr_format=zarr_format, overwrite=True)
+    names = dict(axis_names or {})
     arrays = []
     for lvl in levels:
-        group = root.require_group(lvl.path.split("/")[0])
+        parent, leaf = posixpath.split(lvl.path)
+        group = root.require_group(parent) if parent else root
         kwargs: dict[str, Any] = {}
+        on_disk = [names.get(d, d) for d in lvl.dims]
         if zarr_format == 3:
-            kwargs["dimension_names"] = list(lvl.dims)
+            kwargs["dimension_names"] = on_disk
             fill: Any = 0
         else:
-            kwargs["attributes"] = {"_ARRAY_DIMENSIONS": list(lvl.dims)}
+            kwargs["attributes"] = {"_ARRAY_DIMENSIONS": on_disk}
             # v2 readers (xarray) would mask pixels equal to a fill value as missing
             fill = None
         arrays.append(
             group.create_array(
-                lvl.path.split("/")[1],
+                leaf,
                 shape=lvl.data.shape,
                 dtype=dtype,
                 chunks=lvl.chunks,
@@ -654,6 +697,7 @@ def _create_arrays(
         for dim, var in lvl.coords.items():
             attrs = {k: v for k, v in var.attrs.items() if isinstance(v, str | int | float)}
             ckw: dict[str, Any] = {}
+            dim = names.get(dim, dim)
             if zarr_format == 3:
                 ckw["dimension_names"] = [dim]
             else:
@@ -679,16 +723,23 @@ def _finalize(
     multiscale: Multiscale,
     omero: dict[str, Any] | None,
     omero_auto: tuple[list[str], list[str]] | None,
+    prefix: str = "",
+    extra: Mapping[str, Any] | None = None,
+    order: tuple[str, ...] | None = None,
 ) -> None:
-    """Write the OME metadata on the root: the last write of the whole store."""
+    """Write the OME metadata on the image group: the last write of the image (``extra``
+    adds body keys such as ``image-label``, inside the version's envelope)."""
     zarr_format = 2 if version == "0.4" else 3
-    root = zarr.open_group(store, mode="r+", zarr_format=zarr_format)
+    root = zarr.open_group(store, path=prefix or None, mode="r+", zarr_format=zarr_format)
     if omero_auto is not None:
         paths, labels = omero_auto
         shapes = [root[p].shape for p in paths]
         k = choose_level(shapes)
-        omero = compute_omero(root[paths[k]][...], multiscale.axis_names, labels)
-    root.attrs.update(image_attrs([multiscale], version, omero))
+        omero = compute_omero(root[paths[k]][...], order or multiscale.axis_names, labels)
+    attrs = image_attrs([multiscale], version, omero)
+    if extra:
+        (attrs["ome"] if "ome" in attrs else attrs).update(extra)
+    root.attrs.update(attrs)
 
 
 def _done(*_: Any) -> None:
@@ -765,6 +816,159 @@ def _run_here(task: Any, progress: bool) -> None:
         task.compute()
 
 
+# -- one image: its plan (all checks, nothing written) and its write -------------------------
+
+
+@dataclass
+class ImagePlan:
+    """Everything needed to write one multiscale image, checked before the store is touched."""
+
+    tree: xr.DataTree
+    levels: list[xr.DataArray]
+    prepared: list[_Level]
+    order: tuple[str, ...]
+    dtype: np.dtype
+    codecs: list[Any]
+    multiscale: Multiscale
+    version: str
+    layout: str
+    axis_names: dict[str, str]
+    omero_given: dict[str, Any] | None = None
+    omero_auto: tuple[list[str], list[str]] | None = None
+    prefix: str = ""
+    extra: dict[str, Any] | None = None
+
+
+def _as_tree(multiscales: Any, label: str) -> xr.DataTree:
+    if isinstance(multiscales, xr.DataArray):
+        try:
+            return to_multiscales(multiscales)
+        except NgffError as err:
+            raise _rewrap(err, label) from None
+    if isinstance(multiscales, xr.DataTree):
+        return multiscales
+    raise WriteError(
+        f"multiscales must be an xarray DataTree pyramid or an NGFF DataArray, got "
+        f"{type(multiscales).__name__}",
+        store=label,
+        field="multiscales",
+    )
+
+
+def prepare_image(
+    multiscales: xr.DataTree | xr.DataArray,
+    version: str,
+    label: str,
+    *,
+    chunks_per_shard: Any = None,
+    compressors: Any = None,
+    omero: Mapping[str, Any] | bool | None = None,
+    layout: str = "flat",
+    prefix: str = "",
+) -> ImagePlan:
+    """Check a write request and plan it (raises before anything is written)."""
+    if not isinstance(version, str) or version not in SUPPORTED_WRITE:
+        raise UnsupportedVersionError(
+            f"cannot write OME-NGFF version {version!r}; choose one of {SUPPORTED_WRITE}",
+            store=label,
+            field="version",
+        )
+    tree = _as_tree(multiscales, label)
+    try:
+        levels = tree_levels(tree)
+        names = stored_axis_names(levels[0])
+    except NgffError as err:
+        raise _rewrap(err, label, prefix or None) from None
+    name = str(levels[0].name) if levels[0].name is not None else "image"
+    prepared, order = _prepare_levels(levels, chunks_per_shard, version, name, label, layout)
+    dtypes = {lvl.data.dtype for lvl in prepared}
+    if len(dtypes) != 1:
+        raise WriteError(
+            f"levels have different dtypes {sorted(map(str, dtypes))}", store=label, field="dtype"
+        )
+    codecs = _compressors(compressors, version, label)
+    multiscale = _metadata(tree, [lvl.transpose(*order) for lvl in levels], order, name)
+    multiscale = dataclasses.replace(
+        multiscale,
+        axes=tuple(dataclasses.replace(a, name=names.get(a.name, a.name)) for a in multiscale.axes),
+        datasets=tuple(
+            dataclasses.replace(ds, path=lvl.path)
+            for ds, lvl in zip(multiscale.datasets, prepared, strict=True)
+        ),
+    )
+    plan = ImagePlan(
+        tree, levels, prepared, order, dtypes.pop(), codecs, multiscale, version, layout, names
+    )
+    plan.prefix = prefix
+    sizes = dict(zip(order, prepared[0].data.shape, strict=True))
+    n_channels = sizes.get("c", 1)
+    channel_names = image_channel_names(levels[0])
+    if isinstance(omero, Mapping):
+        plan.omero_given = check_omero(omero, n_channels, store=label)
+    elif omero is None:
+        if version == "0.5" or channel_names is not None:
+            labels = channel_names or (
+                [name] if n_channels == 1 else [f"c{i}" for i in range(n_channels)]
+            )
+            plan.omero_auto = ([lvl.path for lvl in prepared], labels)
+    elif omero is not False:
+        raise WriteError(
+            f"omero={omero!r} must be None, False or a mapping", store=label, field="omero"
+        )
+    return plan
+
+
+def image_stored(store: Any, plan: ImagePlan, local: pathlib.Path | None = None) -> Any:
+    """Create the arrays of ``plan`` now and return a Delayed that fills them (staged or
+    fused, see the module docstring); ``local``: write the chunks with tensorstore."""
+    prepared, dtype = plan.prepared, plan.dtype
+    arrays = _create_arrays(
+        store, prepared, plan.version, plan.codecs, dtype, plan.prefix, plan.axis_names
+    )
+    if local is not None:
+        from ._tensorstore import TensorStoreTarget
+
+        zarr_format = 2 if plan.version == "0.4" else 3
+        targets: list[Any] = [
+            TensorStoreTarget(
+                local, posixpath.join(plan.prefix, lvl.path), zarr_format, lvl.data.shape, dtype
+            )
+            for lvl in prepared
+        ]
+    else:
+        targets = arrays
+    steps = _staged_plan(plan.tree, plan.levels, plan.multiscale.type)
+    if steps is None:
+        # one fused graph: each block computed once, feeding its write and the next level
+        return _barrier(
+            da.store([lvl.data for lvl in prepared], targets, lock=False, compute=False)
+        )
+    # staged: level 0 from its graph, then each level from the one just written; the
+    # blocks of level k+1 depend on the completed store of level k
+    stored = _barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
+    for k in range(1, len(prepared)):
+        data = _from_written(
+            stored, arrays[k - 1], prepared[k], steps[k - 1], plan.multiscale.type, dtype
+        )
+        stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
+    return stored
+
+
+def image_finalize(after: Any, store: Any, plan: ImagePlan) -> Any:
+    """A Delayed writing the image's OME metadata once ``after`` has completed."""
+    return dask.delayed(_finalize, pure=False)(
+        after,
+        store,
+        plan.version,
+        plan.multiscale,
+        plan.omero_given,
+        plan.omero_auto,
+        plan.prefix,
+        plan.extra,
+        plan.order,
+    )
+
+
 def to_ngff_zarr(
     store: Any,
     multiscales: xr.DataTree | xr.DataArray,
@@ -777,6 +981,8 @@ def to_ngff_zarr(
     compute: bool = True,
     progress: bool = False,
     omero: Mapping[str, Any] | bool | None = None,
+    layout: str = "flat",
+    labels: Mapping[str, Any] | bool | None = None,
 ) -> Any:
     """Write a multiscale pyramid as OME-Zarr, out of core.
 
@@ -814,6 +1020,18 @@ def to_ngff_zarr(
         ``None``: write ``omero`` (labels, colours, windows from quantiles of a low-resolution
         level) for 0.5 always and for 0.4 when the image has channel names; a mapping: write
         it as given; ``False``: write none.
+    layout
+        ``"flat"`` (default): level ``k`` is the array ``k`` directly under the image group,
+        as ome-zarr-py, bioformats2raw and iohub write it (every reader measured opens it);
+        ``"scale-groups"``: ngff-zarr's ``scale{k}/{name}`` with 1-D coordinate arrays beside
+        each level, so ``xr.open_dataset(store, engine="zarr", group="scale0")`` shows
+        physical coordinates. See docs/decisions.md for the reader-by-layout table.
+    labels
+        Label images written under ``labels/<name>``: a mapping ``{name: DataArray or
+        DataTree}`` (a DataArray gets the image's pyramid ladder with ``method="mode"``; an
+        ``attrs["image-label"]`` block gives colours, properties and source). ``None``
+        (default): the ``labels`` node of ``multiscales`` if it has one (a tree read from a
+        store round-trips); ``False``: none. See :func:`xarray_ngff.add_label`.
 
     Returns
     -------
@@ -838,65 +1056,24 @@ def to_ngff_zarr(
     >>> xn.to_ngff_zarr(path, xn.to_multiscales(img, scale_factors=[2]), version="0.4")
     >>> import json; attrs = json.loads((path / ".zattrs").read_text())
     >>> [d["path"] for d in attrs["multiscales"][0]["datasets"]]
-    ['scale0/image', 'scale1/image']
-    >>> lvl = xr.open_dataset(path, engine="zarr", group="scale1", consolidated=False)
+    ['0', '1']
+    >>> lvl = xr.open_dataset(path, engine="ngff", level=1)
     >>> lvl["image"].shape, float(lvl.x[1] - lvl.x[0])
     ((32, 32), 1.0)
     """
     label = str(store)
-    if not isinstance(version, str) or version not in SUPPORTED_WRITE:
-        raise UnsupportedVersionError(
-            f"cannot write OME-NGFF version {version!r}; choose one of {SUPPORTED_WRITE}",
-            store=label,
-            field="version",
-        )
-    if isinstance(multiscales, xr.DataArray):
-        try:
-            tree = to_multiscales(multiscales)
-        except NgffError as err:
-            raise _rewrap(err, label) from None
-    elif isinstance(multiscales, xr.DataTree):
-        tree = multiscales
-    else:
-        raise WriteError(
-            f"multiscales must be an xarray DataTree pyramid or an NGFF DataArray, got "
-            f"{type(multiscales).__name__}",
-            store=label,
-            field="multiscales",
-        )
-    try:
-        levels = tree_levels(tree)
-    except NgffError as err:
-        raise _rewrap(err, label) from None
-    name = str(levels[0].name) if levels[0].name is not None else "image"
-    prepared, order = _prepare_levels(levels, chunks_per_shard, version, name, label)
-    dtypes = {lvl.data.dtype for lvl in prepared}
-    if len(dtypes) != 1:
-        raise WriteError(
-            f"levels have different dtypes {sorted(map(str, dtypes))}", store=label, field="dtype"
-        )
-    dtype = dtypes.pop()
-    codecs = _compressors(compressors, version, label)
-    multiscale = _metadata(tree, [lvl.transpose(*order) for lvl in levels], order, name)
+    plan = prepare_image(
+        multiscales,
+        version,
+        label,
+        chunks_per_shard=chunks_per_shard,
+        compressors=compressors,
+        omero=omero,
+        layout=layout,
+    )
+    from ._labels_writer import label_tasks, prepare_labels
 
-    sizes = dict(zip(order, prepared[0].data.shape, strict=True))
-    n_channels = sizes.get("c", 1)
-    channel_names = image_channel_names(levels[0])
-    omero_given: dict[str, Any] | None = None
-    omero_auto = None
-    if isinstance(omero, Mapping):
-        omero_given = check_omero(omero, n_channels, store=label)
-    elif omero is None:
-        if version == "0.5" or channel_names is not None:
-            labels = channel_names or (
-                [name] if n_channels == 1 else [f"c{i}" for i in range(n_channels)]
-            )
-            omero_auto = ([lvl.path for lvl in prepared], labels)
-    elif omero is not False:
-        raise WriteError(
-            f"omero={omero!r} must be None, False or a mapping", store=label, field="omero"
-        )
-
+    label_plans = prepare_labels(labels, plan, label)
     if use_tensorstore:
         try:
             import tensorstore  # noqa: F401
@@ -920,7 +1097,8 @@ def to_ngff_zarr(
                 store=label,
                 field="store",
             )
-        if _reads_from_target([lvl.data for lvl in prepared], target):
+        sources = [lvl.data for p_ in [plan, *label_plans.values()] for lvl in p_.prepared]
+        if _reads_from_target(sources, target):
             raise WriteError(
                 "the image is read lazily from the store it would overwrite; write to a new "
                 "location instead (overwriting would destroy the source)",
@@ -930,34 +1108,11 @@ def to_ngff_zarr(
 
     # -- nothing has been written up to here --
     _clear(target)
-    arrays = _create_arrays(target, prepared, version, codecs, dtype)
-    if use_tensorstore:
-        from ._tensorstore import TensorStoreTarget
-
-        zarr_format = 2 if version == "0.4" else 3
-        targets: list[Any] = [
-            TensorStoreTarget(target.local, lvl.path, zarr_format, lvl.data.shape, dtype)
-            for lvl in prepared
-        ]
-    else:
-        targets = arrays
-    finalize = dask.delayed(_finalize, pure=False)
-    plan = _staged_plan(tree, levels, multiscale.type)
-    if plan is None:
-        # one fused graph: each block computed once, feeding its write and the next level
-        stored: Any = _barrier(
-            da.store([lvl.data for lvl in prepared], targets, lock=False, compute=False)
-        )
-    else:
-        # staged: level 0 from its graph, then each level from the one just written; the
-        # blocks of level k+1 depend on the completed store of level k
-        stored = _barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
-        for k in range(1, len(prepared)):
-            data = _from_written(
-                stored, arrays[k - 1], prepared[k], plan[k - 1], multiscale.type, dtype
-            )
-            stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
-    task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
+    local = target.local if use_tensorstore else None
+    stored = image_stored(target.store, plan, local=local)
+    # every label is complete, then the labels listing, then the image metadata (last)
+    after = label_tasks(target.store, plan, label_plans, stored, local=local)
+    task = image_finalize(after, target.store, plan)
     if not compute:
         return task
     _run(task, progress)
