@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import pathlib
 import posixpath
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ import zarr
 import zarr.storage
 
 from ._axes import AXIS_NAMES_ATTR
-from .errors import NgffError, StoreExistsError, WriteError
+from .errors import NgffError, NgffWarning, StoreExistsError, WriteError
 from .image import image_scale, make_coords
 from .metadata.labels import parse_image_label, parse_labels_group
 from .metadata.parse import ome_attrs, parse_multiscales
@@ -69,6 +70,7 @@ def _image_label_doc(
     properties: Mapping[int, Mapping[str, Any]] | None,
     source: str | None,
     where: str,
+    default_source: bool = True,
 ) -> dict[str, Any]:
     """The ``image-label`` block to write: ``raw`` (as read, unknown keys kept) updated with
     the given colours/properties/source, checked by the reader's parser."""
@@ -83,7 +85,8 @@ def _image_label_doc(
         ]
     if source is not None:
         doc["source"] = {"image": source}
-    doc.setdefault("source", {"image": "../../"})
+    if default_source:  # new labels name their image; labels read keep what they had
+        doc.setdefault("source", {"image": "../../"})
     for i, entry in enumerate(doc.get("colors") or []):
         rgba = entry.get("rgba") if isinstance(entry, Mapping) else None
         if not isinstance(rgba, list) or len(rgba) != 4 or not all(0 <= c <= 255 for c in rgba):
@@ -93,9 +96,22 @@ def _image_label_doc(
                 field=f"image-label.colors[{i}]",
             )
     try:
-        parse_image_label({"image-label": doc})
+        parsed = parse_image_label({"image-label": doc})
     except NgffError as err:
         raise WriteError(err.message, store=where, field=err.field) from None
+    if (
+        parsed
+        and parsed.colors
+        and parsed.properties
+        and set(parsed.colors) != set(parsed.properties)
+    ):
+        warnings.warn(
+            f"image-label colors name the values {sorted(parsed.colors)} and properties "
+            f"{sorted(parsed.properties)}; ome-zarr-models rejects labels where they differ "
+            f"(store={where!r}, field='image-label')",
+            NgffWarning,
+            stacklevel=5,
+        )
     if version == "0.4":
         doc = {"version": "0.4", **doc}
     return doc
@@ -165,6 +181,8 @@ def _as_label_image(data: Any, image0: xr.DataArray, where: str) -> xr.DataArray
         elif d not in data.coords and d in image0.coords and data.sizes[d] == image0.sizes[d]:
             data = data.assign_coords({d: image0.coords[d]})
     data = data.transpose(*image0.dims)
+    if data.dtype == bool:  # a mask: NGFF label dtypes are integers
+        data = data.astype("uint8")
     if data.dtype.kind not in "iu":
         raise WriteError(
             f"label images hold integers; got dtype {data.dtype}", store=where, field="dtype"
@@ -238,14 +256,6 @@ def prepare_labels(
         where = posixpath.join("labels", name)
         tree = _label_tree(value, plan, f"{store}/{where}")
         levels = tree_levels(tree)
-        if len(levels) != len(plan.levels):
-            raise WriteError(
-                f"label {name!r} has {len(levels)} levels, the image {len(plan.levels)} "
-                "(readers such as ome-zarr-models require the same number)",
-                store=store,
-                path=where,
-                field="labels",
-            )
         lp = prepare_image(
             tree,
             plan.version,
@@ -263,20 +273,32 @@ def prepare_labels(
                 field="dtype",
             )
         raw = _raw_image_label(tree) or _raw_image_label(levels[0])
-        lp.extra = {
-            "image-label": _image_label_doc(
-                raw, plan.version, colors, properties, source, f"{store}/{where}"
-            )
-        }
+        doc = _image_label_doc(
+            raw,
+            plan.version,
+            colors,
+            properties,
+            source,
+            f"{store}/{where}",
+            default_source=not isinstance(value, xr.DataTree),
+        )
+        lp.extra = {"image-label": doc}
         out[name] = lp
     return out
 
 
 def _write_listing(
-    *_done: Any, store: Any, version: str, path: str, names: list[str], drop: bool = False
+    *_done: Any,
+    store: Any,
+    version: str,
+    path: str,
+    names: list[str],
+    drop: bool = False,
+    order: Sequence[str] | None = None,
 ) -> None:
     """Set the ``labels`` listing of the group at ``path``: existing names first, then
-    ``names`` (``drop=True``: remove ``names``). Other keys of the group are kept."""
+    ``names`` (``drop=True``: remove ``names``), in ``order`` where it names them (a replaced
+    label keeps its place). Other keys of the group are kept."""
     zarr_format = 2 if version == "0.4" else 3
     group = zarr.open_group(store, path=path, mode="a", zarr_format=zarr_format)
     attrs = dict(group.attrs)
@@ -285,6 +307,9 @@ def _write_listing(
         listed = [n for n in listed if n not in names]
     else:
         listed = listed + [n for n in names if n not in listed]
+    if order:
+        rank = {n: i for i, n in enumerate(order)}
+        listed = sorted(listed, key=lambda n: rank.get(n, len(rank)))
     _, body = ome_attrs(attrs)
     body.pop("version", None)
     body["labels"] = listed
@@ -299,6 +324,7 @@ def label_tasks(
     label_plans: Mapping[str, ImagePlan],
     after: Any,
     local: pathlib.Path | None = None,
+    order: Sequence[str] | None = None,
 ) -> Any:
     """Create the label arrays now; return a Delayed that completes once ``after``, every
     label (pixels then metadata) and then the ``labels`` listing are written."""
@@ -313,6 +339,7 @@ def label_tasks(
         version=plan.version,
         path=posixpath.join(plan.prefix, "labels"),
         names=list(label_plans),
+        order=list(order) if order else None,
     )
     return dask.delayed(_done, pure=False)(after, listing)
 
@@ -330,6 +357,21 @@ def _reads_label(arrays: Sequence[Any], target: _Target, label_path: str) -> boo
         elif store is target.store and (inner + "/").startswith(label_path + "/"):
             return True
     return False
+
+
+def _reconsolidate(_done: Any, store: Any, zarr_format: int) -> None:
+    """Refresh consolidated metadata (ngff-zarr writes it) so that readers using it see the
+    new label; stores without it are left without it."""
+    if zarr_format == 2:
+        from zarr.core.sync import sync
+
+        if not sync(store.exists(".zmetadata")):
+            return
+    elif zarr.open_group(store, mode="r", zarr_format=3).metadata.consolidated_metadata is None:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zarr: consolidated metadata is not in the v3 spec
+        zarr.consolidate_metadata(store, zarr_format=zarr_format)
 
 
 def _writable(store: Any, storage_options: Mapping[str, Any] | None) -> tuple[Any, _Target]:
@@ -464,7 +506,8 @@ def add_label(
             names=[name],
             drop=True,
         )
-    task = label_tasks(zstore, plan, label_plans, None)
+    task = label_tasks(zstore, plan, label_plans, None, order=listed if exists else None)
+    task = dask.delayed(_reconsolidate, pure=False)(task, zstore, 2 if version == "0.4" else 3)
     if not compute:
         return task
     _run(task, progress)

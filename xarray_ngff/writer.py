@@ -148,7 +148,7 @@ __all__ = ["to_ngff_zarr", "default_compressors", "level_path", "LAYOUTS"]
 
 #: on-disk layouts: level arrays ``0 … N`` under the image group, or ngff-zarr's
 #: ``scale{k}/{name}`` groups with coordinate arrays (see docs/decisions.md)
-LAYOUTS = ("flat", "scale-groups")
+LAYOUTS = ("flat", "scale-groups", "as-read")
 
 _ZARR_MARKERS = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
 
@@ -487,6 +487,7 @@ def _prepare_levels(
     name: str,
     label: str,
     layout: str = "flat",
+    paths: Sequence[str] | None = None,
 ) -> tuple[list[_Level], tuple[str, ...]]:
     try:
         dims0 = validate_dims([str(d) for d in levels[0].dims], levels[0].ndim)
@@ -556,9 +557,13 @@ def _prepare_levels(
         coords = {
             d: level.coords[d].variable
             for d in order
-            if layout != "flat" and d != "c" and d in level.coords and level.coords[d].ndim == 1
+            if layout == "scale-groups"
+            and d != "c"
+            and d in level.coords
+            and level.coords[d].ndim == 1
         }
-        out.append(_Level(level_path(k, name, layout), data, order, chunks, shards, coords))
+        where = paths[k] if paths else level_path(k, name, layout)
+        out.append(_Level(where, data, order, chunks, shards, coords))
     return out, order
 
 
@@ -726,6 +731,7 @@ def _finalize(
     prefix: str = "",
     extra: Mapping[str, Any] | None = None,
     order: tuple[str, ...] | None = None,
+    ms_extra: Mapping[str, Any] | None = None,
 ) -> None:
     """Write the OME metadata on the image group: the last write of the image (``extra``
     adds body keys such as ``image-label``, inside the version's envelope)."""
@@ -737,6 +743,9 @@ def _finalize(
         k = choose_level(shapes)
         omero = compute_omero(root[paths[k]][...], order or multiscale.axis_names, labels)
     attrs = image_attrs([multiscale], version, omero)
+    if ms_extra:  # keys of the source's multiscales entry kept by layout="as-read"
+        body = attrs["ome"] if "ome" in attrs else attrs
+        body["multiscales"][0] = {**body["multiscales"][0], **ms_extra}
     if extra:
         (attrs["ome"] if "ome" in attrs else attrs).update(extra)
     root.attrs.update(attrs)
@@ -837,6 +846,7 @@ class ImagePlan:
     omero_auto: tuple[list[str], list[str]] | None = None
     prefix: str = ""
     extra: dict[str, Any] | None = None
+    ms_extra: dict[str, Any] | None = None
 
 
 def _as_tree(multiscales: Any, label: str) -> xr.DataTree:
@@ -853,6 +863,34 @@ def _as_tree(multiscales: Any, label: str) -> xr.DataTree:
         store=label,
         field="multiscales",
     )
+
+
+def _source_paths(tree: xr.DataTree, n: int) -> list[str] | None:
+    """The dataset paths of the store a tree was read from (its root attrs), when they name
+    one array per level; ``None`` otherwise (then the flat layout is used)."""
+    from .metadata.parse import parse_multiscales
+
+    try:
+        paths = [ds.path for ds in parse_multiscales(tree.attrs)[1][0].datasets]
+    except NgffError:
+        return None
+    names = [p.split("/") for p in paths]
+    if len(paths) != n or len(set(paths)) != n or any("" in p or ".." in p for p in names):
+        return None
+    # a path may not be the parent group of another one
+    if any(a != b and b.startswith(a + "/") for a in paths for b in paths):
+        return None
+    return paths
+
+
+def _source_extra(tree: xr.DataTree) -> dict[str, Any] | None:
+    """Unknown keys of the source's first multiscales entry (``@type`` of ngff-zarr)."""
+    from .metadata.parse import parse_multiscales
+
+    try:
+        return dict(parse_multiscales(tree.attrs)[1][0].extra) or None
+    except NgffError:
+        return None
 
 
 def prepare_image(
@@ -880,7 +918,8 @@ def prepare_image(
     except NgffError as err:
         raise _rewrap(err, label, prefix or None) from None
     name = str(levels[0].name) if levels[0].name is not None else "image"
-    prepared, order = _prepare_levels(levels, chunks_per_shard, version, name, label, layout)
+    paths = _source_paths(tree, len(levels)) if layout == "as-read" else None
+    prepared, order = _prepare_levels(levels, chunks_per_shard, version, name, label, layout, paths)
     dtypes = {lvl.data.dtype for lvl in prepared}
     if len(dtypes) != 1:
         raise WriteError(
@@ -900,6 +939,8 @@ def prepare_image(
         tree, levels, prepared, order, dtypes.pop(), codecs, multiscale, version, layout, names
     )
     plan.prefix = prefix
+    if layout == "as-read":
+        plan.ms_extra = _source_extra(tree)
     sizes = dict(zip(order, prepared[0].data.shape, strict=True))
     n_channels = sizes.get("c", 1)
     channel_names = image_channel_names(levels[0])
@@ -966,6 +1007,7 @@ def image_finalize(after: Any, store: Any, plan: ImagePlan) -> Any:
         plan.prefix,
         plan.extra,
         plan.order,
+        plan.ms_extra,
     )
 
 
@@ -1025,7 +1067,9 @@ def to_ngff_zarr(
         as ome-zarr-py, bioformats2raw and iohub write it (every reader measured opens it);
         ``"scale-groups"``: ngff-zarr's ``scale{k}/{name}`` with 1-D coordinate arrays beside
         each level, so ``xr.open_dataset(store, engine="zarr", group="scale0")`` shows
-        physical coordinates. See docs/decisions.md for the reader-by-layout table.
+        physical coordinates; ``"as-read"``: the level paths of the store the tree was read
+        from (``s0``, ``scale0/image``; flat when unknown), for round trips. See
+        docs/decisions.md for the reader-by-layout table.
     labels
         Label images written under ``labels/<name>``: a mapping ``{name: DataArray or
         DataTree}`` (a DataArray gets the image's pyramid ladder with ``method="mode"``; an
