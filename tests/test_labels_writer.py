@@ -267,7 +267,7 @@ def test_ome_zarr_py_label_store_round_trips(tmp_path, version, cells):
         fmt=fmt,
         label_metadata={
             "colors": [{"label-value": 3, "rgba": [255, 0, 0, 255]}],
-            "properties": [{"label-value": 7, "class": "cell", "area": 120}],
+            "properties": [{"label-value": 3, "class": "cell", "area": 120}],
         },
     )
     dst = tmp_path / "dst.zarr"

@@ -110,7 +110,7 @@ def _image_label_doc(
             f"{sorted(parsed.properties)}; ome-zarr-models rejects labels where they differ "
             f"(store={where!r}, field='image-label')",
             NgffWarning,
-            stacklevel=5,
+            stacklevel=4,
         )
     if version == "0.4":
         doc = {"version": "0.4", **doc}
