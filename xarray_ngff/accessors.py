@@ -77,6 +77,13 @@ class NgffDataArrayAccessor(_GeometryMixin):
 
         return to_ngff_zarr(store, self._obj, **kwargs)
 
+    def add_label_to(self, store, name: str, **kwargs):
+        """Add this label image to the image at ``store`` as ``labels/<name>``; see
+        :func:`xarray_ngff.add_label`."""
+        from ._labels_writer import add_label
+
+        return add_label(store, name, self._obj, **kwargs)
+
 
 @xr.register_dataset_accessor("ngff")
 class NgffDatasetAccessor(_GeometryMixin):
@@ -130,3 +137,10 @@ class NgffDataTreeAccessor(_GeometryMixin):
         from .writer import to_ngff_zarr
 
         return to_ngff_zarr(store, self._obj, overwrite=(mode == "w"), **kwargs)
+
+    def add_label_to(self, store, name: str, **kwargs):
+        """Add this label pyramid to the image at ``store`` as ``labels/<name>``; see
+        :func:`xarray_ngff.add_label`."""
+        from ._labels_writer import add_label
+
+        return add_label(store, name, self._obj, **kwargs)

@@ -2,27 +2,31 @@
 
 Layout
 ------
-Like ngff-zarr: level ``k`` is the array ``scale{k}/{name}`` and the image metadata lives on
-the root group::
+By default (``layout="flat"``, like ome-zarr-py, bioformats2raw and iohub) level ``k`` is the
+array ``k`` directly under the image group, which holds the image metadata::
 
     image.ome.zarr/
         zarr.json            (0.5: {"ome": {"version": "0.5", "multiscales": [...], "omero": ...}})
-        scale0/image         the level-0 array (dimension_names / _ARRAY_DIMENSIONS)
-        scale0/z, y, x       1-D float64 coordinate arrays (see below)
-        scale1/...
+        0                    the level-0 array (dimension_names / _ARRAY_DIMENSIONS)
+        1, 2, ...
+        labels/<name>/0 ...  label images (:mod:`xarray_ngff._labels_writer`)
 
-Each level group opens with plain ``xr.open_dataset(store, engine="zarr", group="scale0")``
-and gives the image with its physical coordinates.
+Every reader measured opens it (docs/interop.md has the table); iohub needs the level arrays
+directly under the image group and ome-zarr-models' label check needs paths without ``/``.
+``layout="scale-groups"`` writes ngff-zarr's ``scale{k}/{name}`` with coordinate arrays (below)
+so that ``xr.open_dataset(store, engine="zarr", group="scale0")`` gives the image with its
+physical coordinates; ``layout="as-read"`` keeps the paths of the store a tree was read from.
 
-Coordinate arrays
------------------
+Coordinate arrays (``scale-groups`` only)
+-----------------------------------------
 Every level group also holds one small 1-D float64 array per time/space dim
 (``translation + scale * arange(n)``, with ``units``, ``axis`` and ``spacing`` attributes),
 so plain xarray sees physical coordinates. They were checked not to confuse other readers:
 ngff-zarr's ``from_ngff_zarr`` and ome-zarr-py's ``Reader`` only open the paths listed in
-``datasets``, and ome-zarr-models validates the image with them present (the tests in
-``tests/test_writer_interop.py`` check all three). Channel names are *not* written as a
-coordinate array: Zarr v3 has no portable string dtype, so they go to ``omero`` labels only.
+``datasets``, and ome-zarr-models validates the image with them present. Channel names are
+*not* written as a coordinate array: Zarr v3 has no portable string dtype, so they go to
+``omero`` labels only. Axis names kept from the source (``attrs["ngff_axis_names"]``, see
+:mod:`xarray_ngff._axes`) name the arrays' dimensions and the ``multiscales`` axes.
 
 Order of writes (safety)
 ------------------------
