@@ -171,6 +171,36 @@ def test_labels_in_plate_fields(tmp_path, image, cells):
     )
 
 
+def test_official_label_schemas_and_validator(labelled, spec_dir):
+    jsonschema = pytest.importorskip("jsonschema")
+    referencing = pytest.importorskip("referencing")
+    version, path = labelled
+    schemas = [json.loads(f.read_text()) for f in (spec_dir / version / "schemas").glob("*.schema")]
+    registry = referencing.Registry().with_resources(
+        (s["$id"], referencing.Resource.from_contents(s, referencing.jsonschema.DRAFT202012))
+        for s in schemas
+    )
+    by_name = {s["$id"].rsplit("/", 1)[-1]: s for s in schemas}
+    attrs = _attrs(path / "labels" / "cells")
+    for name in ("label.schema", "strict_label.schema", "image.schema"):
+        validator = jsonschema.Draft202012Validator(by_name[name], registry=registry)
+        assert [e.message for e in validator.iter_errors(attrs)] == [], name
+    assert xn.validate_store(path) == []
+
+
+def test_writer_spellings_take_labels(tmp_path, image, cells):
+    ms = xn.to_multiscales(image, scale_factors=[2])
+    ms.ngff.to_zarr(tmp_path / "a.zarr", labels={"cells": cells})
+    task = xn.to_ngff_zarr(tmp_path / "b.zarr", ms, labels={"cells": cells}, compute=False)
+    assert "labels" not in _body(_attrs(tmp_path / "b.zarr" / "labels"))  # nothing listed yet
+    task.compute()
+    for name in ("a.zarr", "b.zarr"):
+        assert _body(_attrs(tmp_path / name / "labels"))["labels"] == ["cells"]
+    label = xn.from_ngff_zarr(tmp_path / "a.zarr")["labels/cells/scale0"]["cells"].load()
+    label.ngff.add_label_to(tmp_path / "b.zarr", "copy")
+    assert _body(_attrs(tmp_path / "b.zarr" / "labels"))["labels"] == ["cells", "copy"]
+
+
 # -- peers read our labels --------------------------------------------------------------------
 
 
