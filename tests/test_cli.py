@@ -344,6 +344,11 @@ def test_convert_sample_prints_what_was_written(capsys, tmp_path, writer):
     assert "[1] 1: 32×64×64" in out
     assert "[2] 2: 32×32×32" in out
     assert "scale z=2 y=2 x=2" in out
+    code, out, err = run(
+        capsys, "convert", "--sample", "cells_3d", tmp_path / "g.zarr", "--layout", "scale-groups"
+    )
+    assert code == 0, err
+    assert "[1] scale1/cells: 32×64×64" in out
     code, _, err = run(capsys, "convert", "--sample", "cells_3d", out_path)
     assert code == 2 and "pass --overwrite" in err
 
