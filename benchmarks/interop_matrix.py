@@ -4,7 +4,10 @@ Writes small stores with xarray-ngff in both layouts (``flat``: level arrays ``0
 the image group; ``scale-groups``: ngff-zarr's ``scale{k}/{name}`` with coordinate arrays) —
 images 0.4, 0.5 and sharded 0.5, an image with a label image, and a plate with an
 alphanumeric field path — then opens each with every reader it finds and checks the pixels of
-level 0 (and of the label, and the number of plate fields). Prints one table.
+level 0 (and of the label, and the number of plate fields). Prints one table per layout, then
+the other direction with iohub: its own stores (``T, C, Z, Y, X`` axes, channel names, a plate
+field ``A1f1``) read by xarray-ngff, written back, and read again by iohub with the same axis
+names, channels, fields and pixels.
 
 Readers: xarray-ngff (``engine="ngff"``, every level), ngff-zarr, ome-zarr-py, ome-zarr-models
 (validation), xarray's zarr engine, tensorstore, and iohub. iohub 0.3 needs Python 3.12 and
@@ -218,6 +221,83 @@ def _iohub(stores: dict, python: str) -> dict[str, str]:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+# iohub's own stores, read by us, written back, read by iohub again (names, channels, pixels)
+_IOHUB_WRITE = r"""
+import sys, numpy as np
+from iohub import open_ome_zarr
+root = sys.argv[1]
+data = np.arange(2 * 2 * 3 * 16 * 16, dtype="uint16").reshape(2, 2, 3, 16, 16)
+with open_ome_zarr(f"{root}/pos.zarr", layout="fov", mode="w-", channel_names=["DAPI", "GFP"]) as p:
+    p.create_image("0", data)
+with open_ome_zarr(f"{root}/plate.zarr", layout="hcs", mode="w-", channel_names=["DAPI", "GFP"]) as pl:
+    for row, col, fov in (("A", "1", "0"), ("A", "1", "A1f1"), ("B", "2", "0")):
+        pl.create_position(row, col, fov).create_image("0", data)
+"""
+_IOHUB_READ = r"""
+import json, sys, numpy as np
+from iohub import open_ome_zarr
+out = {}
+for path in sys.argv[1:]:
+    node = open_ome_zarr(path, mode="r")
+    pos = [p for _, p in node.positions()] if hasattr(node, "positions") else [node]
+    out[path] = {"fields": [n for n, _ in node.positions()] if len(pos) > 1 else [],
+                 "channels": pos[0].channel_names, "axes": [a.name for a in pos[0].axes],
+                 "sum": int(sum(np.asarray(p.data[:]).sum() for p in pos))}
+print(json.dumps(out))
+"""
+
+
+def _iohub_round_trip(root: pathlib.Path, python: str) -> dict[str, str]:
+    """iohub -> xarray-ngff -> iohub for one position and one plate with a named field."""
+    if not pathlib.Path(python).exists():
+        return {"iohub -> xarray-ngff": "n/a", "xarray-ngff -> iohub": "n/a"}
+    env = {"PATH": "/usr/bin:/bin"}
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [python, "-c", _IOHUB_WRITE, str(root)], check=True, cwd="/", env=env, timeout=300
+    )
+    out = {}
+    try:
+        tree = xn.from_ngff_zarr(root / "pos.zarr")
+        img = tree["scale0"]["0"]
+        _check(img.dims == ("t", "c", "z", "y", "x"), f"dims {img.dims}")
+        _check(img.ngff.channel_names == ["DAPI", "GFP"], "channel names")
+        _check(img.ngff.axes_units.get("t") == "second", "time unit")
+        plate = xr.open_datatree(root / "plate.zarr", engine="ngff")
+        _check(list(plate["A/1"].children) == ["0", "A1f1"], "field order")
+        xn.to_ngff_zarr(root / "pos_back.zarr", tree)
+        xn.to_hcs_zarr(root / "plate_back.zarr", plate)
+        out["iohub -> xarray-ngff"] = "ok"
+    except Exception as err:
+        return {"iohub -> xarray-ngff": _short(err), "xarray-ngff -> iohub": "not run"}
+    run = subprocess.run(
+        [
+            python,
+            "-c",
+            _IOHUB_READ,
+            *(
+                str(root / n)
+                for n in ("pos.zarr", "pos_back.zarr", "plate.zarr", "plate_back.zarr")
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        env=env,
+        timeout=300,
+    )
+    if run.returncode != 0:
+        out["xarray-ngff -> iohub"] = f"FAIL: {run.stderr.strip().splitlines()[-1][:60]}"
+        return out
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    same = all(
+        seen[str(root / f"{n}.zarr")] == seen[str(root / f"{n}_back.zarr")]
+        for n in ("pos", "plate")
+    )
+    out["xarray-ngff -> iohub"] = "ok" if same else f"FAIL: {seen}"
+    return out
+
+
 def _short(err: BaseException) -> str:
     text = f"{type(err).__name__}: {err}".replace("\n", " ")
     return "FAIL: " + text[:48]
@@ -237,6 +317,8 @@ def matrix(root: pathlib.Path, iohub_python: str, verbose: bool = False) -> dict
                         traceback.print_exc()
         for key, res in _iohub(stores, iohub_python).items():
             results[(layout, "iohub", key)] = res
+    for key, res in _iohub_round_trip(root / "iohub", iohub_python).items():
+        results[("round trip", key, "")] = res
     return results
 
 
@@ -255,6 +337,10 @@ def main() -> None:
         for reader in readers:
             cells = [results[(layout, reader, s)] for s in STORES]
             print(f"| {reader} | " + " | ".join(cells) + " |")
+    print("\niohub's stores (position T,C,Z,Y,X with channel names; plate with a field 'A1f1'):")
+    for (kind, what, _), res in results.items():
+        if kind == "round trip":
+            print(f"- {what}: {res}")
 
 
 if __name__ == "__main__":
