@@ -571,3 +571,35 @@ def test_each_source_block_computed_once(tmp_path, edit):
     np.testing.assert_array_equal(
         _open_level(tmp_path / "once.zarr", 2)["image"], ms["scale2"]["image"]
     )
+
+
+# -- errors from the steps of a write are extended, not rebuilt ---------------------------------
+
+
+def test_errors_keep_their_type_and_traceback_and_gain_a_note(tmp_path, monkeypatch):
+    from xarray_ngff import writer
+    from xarray_ngff.errors import ValidationError
+
+    def refuse(*args, **kwargs):
+        raise ValidationError(["scale0: shape is odd", "scale1: missing"])
+
+    monkeypatch.setattr(writer, "to_multiscales", refuse)
+    path = tmp_path / "v.ome.zarr"
+    with pytest.raises(ValidationError) as info:  # rebuilding it raised TypeError
+        to_ngff_zarr(path, xn.to_ngff_image(np.zeros((4, 4)), dims=("y", "x")))
+    err = info.value
+    assert err.problems == ["scale0: shape is odd", "scale1: missing"]
+    assert err.store == str(path)
+    assert err.__notes__ == [f"while writing (store={str(path)!r})"]
+    assert info.traceback[-1].name == "refuse"  # where it was raised, not a rebuilt copy
+
+
+def test_a_located_error_names_the_level_in_its_note(tmp_path):
+    path = tmp_path / "d.ome.zarr"
+    ms = xn.to_multiscales(xn.to_ngff_image(np.zeros((8, 8)), dims=("y", "x")), [2])
+    ms["scale1"] = xr.DataTree(ms["scale1"].to_dataset().assign_coords(y=[0.5, 2.5, 4.5, 7.0]))
+    with pytest.raises(InvalidGeometryError, match="not evenly spaced") as info:
+        to_ngff_zarr(path, ms)
+    err = info.value
+    assert (err.store, err.path, err.field) == (str(path), "scale1", "y")
+    assert err.__notes__ == [f"while writing (store={str(path)!r}, path='scale1')"]

@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from . import accessors as _accessors  # noqa: F401  (registers the .ngff accessors)
 from . import datasets, labels
 from ._labels_writer import add_label
+from ._options import get_options, set_options
 from .errors import NgffError, NgffWarning
 from .hcs import from_hcs_zarr, plate_to_dataarray
 from .hcs_writer import HcsPlateWriter, to_hcs_zarr
@@ -45,4 +46,6 @@ __all__ = [
     "to_hcs_zarr",
     "plate_to_dataarray",
     "HcsPlateWriter",
+    "get_options",
+    "set_options",
 ]

@@ -26,6 +26,7 @@ import zarr
 import zarr.storage
 
 from ._axes import AXIS_NAMES_ATTR
+from ._warn import emit_user_level_warning
 from .errors import NgffError, NgffWarning, StoreExistsError, WriteError
 from .image import image_scale, make_coords
 from .metadata.labels import parse_image_label, parse_labels_group
@@ -105,12 +106,11 @@ def _image_label_doc(
         and parsed.properties
         and set(parsed.colors) != set(parsed.properties)
     ):
-        warnings.warn(
+        emit_user_level_warning(
             f"image-label colors name the values {sorted(parsed.colors)} and properties "
             f"{sorted(parsed.properties)}; ome-zarr-models rejects labels where they differ "
             f"(store={where!r}, field='image-label')",
             NgffWarning,
-            stacklevel=4,
         )
     if version == "0.4":
         doc = {"version": "0.4", **doc}

@@ -863,6 +863,7 @@ def _run_validate(args: argparse.Namespace, quiet: bool) -> int:
 
 def _one_line(err: BaseException) -> str:
     text = str(err).strip() or type(err).__name__
+    text = "\n".join([text, *getattr(err, "__notes__", ())])  # where it happened, if noted
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return "; ".join(lines)
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import math
 import posixpath
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +41,7 @@ from xarray.core import indexing
 
 from ._axes import AXIS_NAMES_ATTR, dims_for_axes
 from ._chunkread import readable
+from ._warn import emit_user_level_warning
 from .errors import (
     InvalidDimsError,
     MetadataError,
@@ -192,11 +192,10 @@ def _channel_names(
         return None
     labels = [c.get("label") if isinstance(c, Mapping) else None for c in channels]
     if len(labels) != n:
-        warnings.warn(
+        emit_user_level_warning(
             f"omero lists {len(labels)} channels for {n} in the array; channel names ignored "
             f"(store={store!r}, path={path!r}, field='omero.channels')",
             NgffWarning,
-            stacklevel=4,
         )
         return None
     if any(lab is None for lab in labels):
@@ -342,11 +341,10 @@ def _image_nodes(
         for name in _label_names(nstore, labels_path, labels_attrs):
             label_path = _join(labels_path, name)
             if not nstore.has_group(label_path):
-                warnings.warn(
+                emit_user_level_warning(
                     f"label image {name!r} is listed but missing (store={nstore.name!r}, "
                     f"path={label_path!r}, field='labels')",
                     NgffWarning,
-                    stacklevel=3,
                 )
                 continue
             for key, ds in _image_nodes(nstore, label_path, chunks, with_labels=False).items():

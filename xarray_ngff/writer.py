@@ -395,8 +395,16 @@ def _reads_from_target(arrays: Sequence[da.Array], target: _Target) -> bool:
 # -- validation of the request ----------------------------------------------------------------
 
 
-def _rewrap(err: NgffError, store: str, path: str | None = None) -> NgffError:
-    return type(err)(err.message, store=store, path=err.path or path, field=err.field)
+def _note_where(err: NgffError, store: str, path: str | None = None) -> None:
+    """Tell ``err`` where it happened, for a bare ``raise`` after: the store (and path) fill
+    what it left unset and a note names them. Rebuilding it instead would fail for classes
+    with other constructors (``ValidationError``) and lose the traceback."""
+    if err.store is None:
+        err.store = store
+    if err.path is None and path is not None:
+        err.path = path
+    where = f"store={store!r}" + (f", path={path!r}" if path is not None else "")
+    err.add_note(f"while writing ({where})")
 
 
 def _normalize_cps(
@@ -496,7 +504,8 @@ def _prepare_levels(
     try:
         dims0 = validate_dims([str(d) for d in levels[0].dims], levels[0].ndim)
     except NgffError as err:
-        raise _rewrap(err, label, level_name(0)) from None
+        _note_where(err, label, level_name(0))
+        raise
     order = ngff_order(dims0)
     cps_dims = _normalize_cps(cps, order, version, label)
     if layout not in LAYOUTS:
@@ -519,7 +528,8 @@ def _prepare_levels(
             dims = validate_dims([str(d) for d in level.dims], level.ndim)
             check_regular_grid(level, where=path)
         except NgffError as err:
-            raise _rewrap(err, label, path) from None
+            _note_where(err, label, path)
+            raise
         if set(dims) != set(dims0):
             raise InvalidDimsError(
                 f"level {k} has dims {dims}, level 0 has {dims0}", store=label, path=path
@@ -788,22 +798,31 @@ def _distributed_client() -> Any:
         return None
 
 
-_IMPORT_PID = os.getpid()
-_CHILD_POOLS: dict[int, ThreadPoolExecutor] = {}
+_FORKED = False  # set in a forked child, by the hook below
+_CHILD_POOL: ThreadPoolExecutor | None = None
+
+
+def _after_fork_in_child() -> None:
+    global _FORKED, _CHILD_POOL
+    _FORKED, _CHILD_POOL = True, None  # a grandchild needs a pool of its own too
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere processes are spawned, never forked
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def fork_safe_dask() -> contextlib.AbstractContextManager:
     """In a forked child (``ProcessPoolExecutor`` on Linux), dask's default thread pool is
     inherited without its threads and every compute would wait forever: give the child a
     pool of its own."""
-    pid = os.getpid()
-    if pid == _IMPORT_PID:
+    global _CHILD_POOL
+    if not _FORKED:
         return contextlib.nullcontext()
     import dask
 
-    if pid not in _CHILD_POOLS:
-        _CHILD_POOLS[pid] = ThreadPoolExecutor(os.cpu_count() or 1)
-    return dask.config.set(pool=_CHILD_POOLS[pid])
+    if _CHILD_POOL is None:
+        _CHILD_POOL = ThreadPoolExecutor(os.cpu_count() or 1)
+    return dask.config.set(pool=_CHILD_POOL)
 
 
 def _run(task: Any, progress: bool) -> None:
@@ -858,7 +877,8 @@ def _as_tree(multiscales: Any, label: str) -> xr.DataTree:
         try:
             return to_multiscales(multiscales)
         except NgffError as err:
-            raise _rewrap(err, label) from None
+            _note_where(err, label)
+            raise
     if isinstance(multiscales, xr.DataTree):
         return multiscales
     raise WriteError(
@@ -920,7 +940,8 @@ def prepare_image(
         levels = tree_levels(tree)
         names = stored_axis_names(levels[0])
     except NgffError as err:
-        raise _rewrap(err, label, prefix or None) from None
+        _note_where(err, label, prefix or None)
+        raise
     name = str(levels[0].name) if levels[0].name is not None else "image"
     paths = _source_paths(tree, len(levels)) if layout == "as-read" else None
     prepared, order = _prepare_levels(levels, chunks_per_shard, version, name, label, layout, paths)
