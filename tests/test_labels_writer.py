@@ -188,6 +188,23 @@ def test_official_label_schemas_and_validator(labelled, spec_dir):
     assert xn.validate_store(path) == []
 
 
+def test_labels_sharded_like_their_image_and_through_tensorstore(tmp_path, image, cells):
+    ms = xn.to_multiscales(image, scale_factors=[2], chunks=8)
+    xn.to_ngff_zarr(tmp_path / "s.zarr", ms, labels={"cells": cells}, chunks_per_shard=2)
+    lab = xn.from_ngff_zarr(tmp_path / "s.zarr")["labels/cells/scale0"]["cells"]
+    assert lab.encoding["shards"] == (1, 16, 16)
+    np.testing.assert_array_equal(lab.values[0], cells)
+    xn.add_label(tmp_path / "s.zarr", "added", cells)  # added to a sharded image: sharded too
+    added = xn.from_ngff_zarr(tmp_path / "s.zarr")["labels/added/scale0"]["added"]
+    assert added.encoding["shards"] == (1, 16, 16) and added.encoding["chunks"] == (1, 8, 8)
+    pytest.importorskip("tensorstore")
+    xn.to_ngff_zarr(tmp_path / "t.zarr", ms, labels={"cells": cells}, use_tensorstore=True)
+    lab = xn.from_ngff_zarr(tmp_path / "t.zarr")["labels/cells/scale1"]["cells"]
+    np.testing.assert_array_equal(
+        lab.values, xn.from_ngff_zarr(tmp_path / "s.zarr")["labels/cells/scale1"]["cells"].values
+    )
+
+
 def test_writer_spellings_take_labels(tmp_path, image, cells):
     ms = xn.to_multiscales(image, scale_factors=[2])
     ms.ngff.to_zarr(tmp_path / "a.zarr", labels={"cells": cells})

@@ -200,7 +200,10 @@ def _label_tree(value: Any, plan: ImagePlan, where: str) -> xr.DataTree:
     if plan.axis_names and AXIS_NAMES_ATTR not in label.attrs:
         label.attrs[AXIS_NAMES_ATTR] = dict(plan.axis_names)  # the image's stored names
     try:
-        tree = to_multiscales(label, scale_factors=_ladder(plan.levels, label), method="mode")
+        chunks = dict(zip(plan.order, plan.prepared[0].chunks, strict=True))  # the image's
+        tree = to_multiscales(
+            label, scale_factors=_ladder(plan.levels, label), method="mode", chunks=chunks
+        )
     except NgffError as err:
         raise WriteError(err.message, store=where, field=err.field or "labels") from None
     if "image-label" in attrs:
@@ -261,6 +264,7 @@ def prepare_labels(
             plan.version,
             store,
             compressors=plan.codecs,
+            chunks_per_shard=plan.chunks_per_shard,  # sharded like their image
             omero=False,
             layout=plan.layout,
             prefix=posixpath.join(base, where),
@@ -463,7 +467,21 @@ def add_label(
     levels = _image_levels(nstore, path, attrs, {})
     tree = xr.DataTree.from_dict(dict(levels))
     flat = all(ds.path.isdigit() for ds in multiscales[0].datasets)
-    plan = prepare_image(tree, version, label_name, layout="flat" if flat else "scale-groups")
+    var = next(iter(levels["scale0"].data_vars.values()))
+    shards, chunks = var.encoding.get("shards"), var.encoding.get("chunks")
+    # a label added to a sharded image is sharded the same way
+    cps = (
+        {d: max(1, s // c) for d, s, c in zip(var.dims, shards, chunks, strict=True)}
+        if shards and chunks
+        else None
+    )
+    plan = prepare_image(
+        tree,
+        version,
+        label_name,
+        layout="flat" if flat else "scale-groups",
+        chunks_per_shard=cps,
+    )
     plan.prefix = path
     label_plans = prepare_labels(
         {name: label},

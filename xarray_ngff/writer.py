@@ -870,6 +870,7 @@ class ImagePlan:
     prefix: str = ""
     extra: dict[str, Any] | None = None
     ms_extra: dict[str, Any] | None = None
+    chunks_per_shard: Any = None
 
 
 def _as_tree(multiscales: Any, label: str) -> xr.DataTree:
@@ -964,6 +965,7 @@ def prepare_image(
         tree, levels, prepared, order, dtypes.pop(), codecs, multiscale, version, layout, names
     )
     plan.prefix = prefix
+    plan.chunks_per_shard = chunks_per_shard
     if layout == "as-read":
         plan.ms_extra = _source_extra(tree)
     sizes = dict(zip(order, prepared[0].data.shape, strict=True))
