@@ -340,10 +340,15 @@ def test_convert_sample_prints_what_was_written(capsys, tmp_path, writer):
     # the progress bar may share stdout; the summary starts on its own line
     assert f"\nwrote {out_path} · OME-Zarr 0.5 · image" in "\n" + out
     # 32-pixel chunks for samples: y/x halve twice, anisotropic z waits
-    assert "[0] scale0/cells: 32×128×128" in out
-    assert "[1] scale1/cells: 32×64×64" in out
-    assert "[2] scale2/cells: 32×32×32" in out
+    assert "[0] 0: 32×128×128" in out
+    assert "[1] 1: 32×64×64" in out
+    assert "[2] 2: 32×32×32" in out
     assert "scale z=2 y=2 x=2" in out
+    code, out, err = run(
+        capsys, "convert", "--sample", "cells_3d", tmp_path / "g.zarr", "--layout", "scale-groups"
+    )
+    assert code == 0, err
+    assert "[1] scale1/cells: 32×64×64" in out
     code, _, err = run(capsys, "convert", "--sample", "cells_3d", out_path)
     assert code == 2 and "pass --overwrite" in err
 

@@ -41,7 +41,7 @@ def _root_attrs(path: pathlib.Path) -> dict:
 def _open_level(path, k: int) -> xr.Dataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # no consolidated metadata
-        return xr.open_dataset(path, engine="zarr", group=f"scale{k}")
+        return xr.open_dataset(path, engine="ngff", level=k)
 
 
 @pytest.fixture(scope="module")
@@ -63,16 +63,16 @@ def test_v04_layout_and_metadata(tmp_path, pyramid3d):
     assert ms["axes"] == [
         {"name": n, "type": "space", "unit": "micrometer"} for n in ("z", "y", "x")
     ]
-    assert [d["path"] for d in ms["datasets"]] == ["scale0/cells", "scale1/cells", "scale2/cells"]
+    assert [d["path"] for d in ms["datasets"]] == ["0", "1", "2"]
     t1 = ms["datasets"][1]["coordinateTransformations"]
     assert t1[0] == {"type": "scale", "scale": [4.0, 1.0, 1.0]}
     # translation_k = translation_0 + (F - 1) * scale_0 / 2
     assert t1[1] == {"type": "translation", "translation": [11.0, -4.75, 3.5]}
     assert "omero" not in attrs  # 0.4 without channel names
-    zarray = json.loads((path / "scale0" / "cells" / ".zarray").read_text())
+    zarray = json.loads((path / "0" / ".zarray").read_text())
     assert zarray["compressor"]["id"] == "blosc" and zarray["compressor"]["shuffle"] == 2
     assert zarray["chunks"] == [16, 16, 16]
-    dims = json.loads((path / "scale0" / "cells" / ".zattrs").read_text())["_ARRAY_DIMENSIONS"]
+    dims = json.loads((path / "0" / ".zattrs").read_text())["_ARRAY_DIMENSIONS"]
     assert dims == ["z", "y", "x"]
 
 
@@ -86,7 +86,7 @@ def test_v05_layout_and_metadata(tmp_path, pyramid3d):
     assert "version" not in ome["multiscales"][0]  # 0.5 puts the version under "ome" only
     assert ome["multiscales"][0]["type"] == "gaussian"
     assert len(ome["omero"]["channels"]) == 1  # 0.5 always gets omero
-    arr = json.loads((path / "scale1" / "cells" / "zarr.json").read_text())
+    arr = json.loads((path / "1" / "zarr.json").read_text())
     assert arr["dimension_names"] == ["z", "y", "x"]
     assert arr["codecs"][-1]["name"] == "blosc"
     assert arr["codecs"][-1]["configuration"]["shuffle"] == "bitshuffle"
@@ -95,9 +95,12 @@ def test_v05_layout_and_metadata(tmp_path, pyramid3d):
 @pytest.mark.parametrize("version", ["0.4", "0.5"])
 def test_levels_open_with_plain_xarray(tmp_path, pyramid3d, version):
     path = tmp_path / "a.ome.zarr"
-    to_ngff_zarr(path, pyramid3d, version=version)
+    to_ngff_zarr(path, pyramid3d, version=version, layout="scale-groups")
+    assert sorted(p.name for p in path.iterdir() if p.is_dir()) == ["scale0", "scale1", "scale2"]
     for k, level in enumerate(pyramid3d.ngff.levels):
-        ds = _open_level(path, k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # no consolidated metadata
+            ds = xr.open_dataset(path, engine="zarr", group=f"scale{k}")
         assert ds["cells"].dims == ("z", "y", "x")
         np.testing.assert_array_equal(ds["cells"].values, level.values)
         # the coordinate arrays give plain xarray the physical grid and units
@@ -112,7 +115,7 @@ def test_dataarray_gets_default_pyramid_and_accessors(tmp_path):
     img.ngff.to_zarr(tmp_path / "b.zarr")
     for p in ("a.zarr", "b.zarr"):
         paths = [d["path"] for d in _root_attrs(tmp_path / p)["ome"]["multiscales"][0]["datasets"]]
-        assert paths == ["scale0/blobs", "scale1/blobs", "scale2/blobs"]
+        assert paths == ["0", "1", "2"]
     np.testing.assert_array_equal(_open_level(tmp_path / "a.zarr", 0)["blobs"].values, img.values)
 
 
@@ -202,10 +205,10 @@ def test_compressors_passthrough(tmp_path, compressors, version, expect):
     path = tmp_path / "c.zarr"
     to_ngff_zarr(path, xn.to_multiscales(img, [2]), version=version, compressors=compressors)
     if version == "0.4":
-        meta = json.loads((path / "scale0" / "blobs" / ".zarray").read_text())
+        meta = json.loads((path / "0" / ".zarray").read_text())
         assert {k: meta["compressor"][k] for k in expect} == expect
     else:
-        meta = json.loads((path / "scale0" / "blobs" / "zarr.json").read_text())
+        meta = json.loads((path / "0" / "zarr.json").read_text())
         names = [c["name"] for c in meta["codecs"]]
         if expect is None:
             assert names == ["bytes"]
@@ -230,7 +233,7 @@ def test_shards(tmp_path, cps, shard):
     ms = xn.to_multiscales(img, scale_factors=[2], chunks=(8, 16, 16))
     path = tmp_path / "s.zarr"
     to_ngff_zarr(path, ms, chunks_per_shard=cps)
-    meta = json.loads((path / "scale0" / "cells" / "zarr.json").read_text())
+    meta = json.loads((path / "0" / "zarr.json").read_text())
     assert meta["chunk_grid"]["configuration"]["chunk_shape"] == shard
     sharding = meta["codecs"][0]
     assert sharding["name"] == "sharding_indexed"
@@ -314,8 +317,8 @@ def test_memory_url_and_store_object(pyramid3d):
     store = zarr.storage.MemoryStore()
     to_ngff_zarr(store, pyramid3d)
     g = zarr.open_group(store, mode="r")
-    np.testing.assert_array_equal(g["scale1/cells"][...], pyramid3d["scale1"]["cells"].values)
-    assert g.attrs["ome"]["multiscales"][0]["datasets"][2]["path"] == "scale2/cells"
+    np.testing.assert_array_equal(g["1"][...], pyramid3d["scale1"]["cells"].values)
+    assert g.attrs["ome"]["multiscales"][0]["datasets"][2]["path"] == "2"
 
 
 def test_file_url(tmp_path, pyramid3d):
@@ -381,7 +384,7 @@ def test_interrupted_write_is_not_an_image(tmp_path, version):
     with dask.config.set(scheduler="sync"), pytest.raises(RuntimeError, match="disk on fire"):
         to_ngff_zarr(path, _failing_pyramid(), version=version)
     # some chunks were written, yet the root claims nothing
-    assert any(p.is_file() for p in (path / "scale0" / "image").rglob("*"))
+    assert any(p.is_file() for p in (path / "0").rglob("*"))
     attrs = _root_attrs(path)
     assert "multiscales" not in attrs and "ome" not in attrs
     with pytest.raises(Exception):  # noqa: B017 - any reader failure will do
@@ -393,12 +396,16 @@ def test_interrupted_write_is_not_an_image(tmp_path, version):
 
 def test_refuses_to_overwrite_its_own_source(tmp_path, pyramid3d):
     path = tmp_path / "src.zarr"
-    to_ngff_zarr(path, pyramid3d)
+    to_ngff_zarr(path, pyramid3d, layout="scale-groups")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lazy = xr.open_dataset(path, engine="zarr", group="scale0", chunks={})["cells"]
     with pytest.raises(WriteError, match="would destroy the source"):
         to_ngff_zarr(path, xn.to_multiscales(lazy, scale_factors=[2]))
+    # the same through the package's own reader (its arrays are inlined in dask tasks)
+    tree = xn.from_ngff_zarr(path)
+    with pytest.raises(WriteError, match="would destroy the source"):
+        to_ngff_zarr(path, tree)
     np.testing.assert_array_equal(_open_level(path, 0)["cells"], pyramid3d["scale0"]["cells"])
     to_ngff_zarr(tmp_path / "copy.zarr", xn.to_multiscales(lazy, scale_factors=[2]))
     assert_ngff_equal(lazy, _open_level(tmp_path / "copy.zarr", 0)["cells"])
@@ -473,8 +480,10 @@ def test_bad_dims_and_names_rejected(tmp_path):
     assert err.value.store == str(path) and err.value.path == "scale0"
     named_x = datasets.blobs_2d((16, 16)).rename("t")
     with pytest.raises(InvalidDimsError, match="cannot be a Zarr array name") as err:
-        to_ngff_zarr(path, xn.to_multiscales(named_x, scale_factors=[2]))
+        to_ngff_zarr(path, xn.to_multiscales(named_x, scale_factors=[2]), layout="scale-groups")
     assert err.value.field == "name"
+    with pytest.raises(WriteError, match="layout='nested' is unknown"):
+        to_ngff_zarr(path, xn.to_multiscales(named_x, scale_factors=[2]), layout="nested")
     with pytest.raises(WriteError, match="DataTree pyramid or an NGFF DataArray"):
         to_ngff_zarr(path, np.zeros((4, 4)))
     assert not path.exists()
@@ -554,7 +563,7 @@ def test_edited_pyramid_is_written_as_given(tmp_path, pyramid3d):
 
 def test_refuses_to_overwrite_its_own_remote_source(pyramid3d):
     url = "memory://self-source/a.zarr"
-    to_ngff_zarr(url, pyramid3d)
+    to_ngff_zarr(url, pyramid3d, layout="scale-groups")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lazy = xr.open_dataset(url, engine="zarr", group="scale1", chunks={})["cells"]

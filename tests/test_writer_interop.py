@@ -92,7 +92,7 @@ def test_ome_zarr_models(written):
         image = Image.from_zarr(zarr.open_group(path, mode="r"))
         ms = image.attributes.multiscales[0] if version == "0.4" else None
         ms = ms or image.attributes.ome.multiscales[0]
-        assert [d.path for d in ms.datasets][0].startswith("scale0/")
+        assert [d.path for d in ms.datasets][0] == "0"
 
 
 def test_ngff_zarr_reads_back(written, pyramids):
@@ -156,3 +156,21 @@ def test_version_conversion_round_trip(tmp_path, pyramids):
         json.loads((tmp_path / "b.zarr" / "zarr.json").read_text())["attributes"]["ome"]["version"]
         == "0.5"
     )
+
+
+def test_z_keeping_pyramid_for_vizarr(tmp_path):
+    # docs/viewers.md: viv shows no level downsampled in z past the first; vizarr opens at
+    # omero.rdefs.defaultZ
+    img = datasets.cells_3d((16, 64, 64))
+    ms = xn.to_multiscales(img, scale_factors=[{"y": 2, "x": 2}, {"y": 4, "x": 4}])
+    assert [lvl.sizes["z"] for lvl in ms.ngff.levels] == [16, 16, 16]
+    path = tmp_path / "vizarr.ome.zarr"
+    xn.to_ngff_zarr(path, ms)
+    ome = _attrs(path)["ome"]
+    z_scales = {
+        d["coordinateTransformations"][0]["scale"][0] for d in ome["multiscales"][0]["datasets"]
+    }
+    assert z_scales == {img.ngff.scale["z"]}
+    rdefs = ome["omero"]["rdefs"]
+    assert rdefs["defaultZ"] == 8 and rdefs["defaultT"] == 0
+    assert [c["label"] for c in ome["omero"]["channels"]] == ["cells"]

@@ -13,7 +13,8 @@ Examples
 from importlib.metadata import PackageNotFoundError, version
 
 from . import accessors as _accessors  # noqa: F401  (registers the .ngff accessors)
-from . import datasets
+from . import datasets, labels
+from ._labels_writer import add_label
 from ._options import get_options, set_options
 from .errors import NgffError, NgffWarning
 from .hcs import from_hcs_zarr, plate_to_dataarray
@@ -33,7 +34,9 @@ __all__ = [
     "NgffError",
     "NgffWarning",
     "__version__",
+    "add_label",
     "datasets",
+    "labels",
     "from_ngff_zarr",
     "validate_store",
     "to_multiscales",

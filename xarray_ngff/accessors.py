@@ -77,6 +77,13 @@ class NgffDataArrayAccessor(_GeometryMixin):
         :func:`xarray_ngff.to_ngff_zarr`."""
         return _write(self._obj, store, mode, kwargs)
 
+    def add_label_to(self, store, name: str, **kwargs):
+        """Add this label image to the image at ``store`` as ``labels/<name>``; see
+        :func:`xarray_ngff.add_label`."""
+        from ._labels_writer import add_label
+
+        return add_label(store, name, self._obj, **kwargs)
+
 
 @xr.register_dataset_accessor("ngff")
 class NgffDatasetAccessor(_GeometryMixin):
@@ -126,6 +133,13 @@ class NgffDataTreeAccessor(_GeometryMixin):
         """Write the pyramid (xarray spelling: ``mode="w-"`` refuses an existing store,
         ``"w"`` replaces it); see :func:`xarray_ngff.to_ngff_zarr`."""
         return _write(self._obj, store, mode, kwargs)
+
+    def add_label_to(self, store, name: str, **kwargs):
+        """Add this label pyramid to the image at ``store`` as ``labels/<name>``; see
+        :func:`xarray_ngff.add_label`."""
+        from ._labels_writer import add_label
+
+        return add_label(store, name, self._obj, **kwargs)
 
 
 def _write(obj, store, mode: str, kwargs: dict):

@@ -302,6 +302,7 @@ def convert(
     series: int = 0,
     storage_options: Mapping[str, Any] | None = None,
     progress: bool = True,
+    layout: str = "flat",
 ) -> Any:
     """Convert an image file or store (or a bundled sample) to OME-Zarr.
 
@@ -362,6 +363,7 @@ def convert(
             compressors=compressors,
             storage_options=storage_options,
             progress=progress,
+            layout=layout,
         )
     return multiscales
 
@@ -751,6 +753,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--compressor", help=f"{', '.join(COMPRESSORS)}, optionally NAME:LEVEL (default: writer's)"
     )
     out.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    out.add_argument(
+        "--layout",
+        choices=("flat", "scale-groups"),
+        default="flat",
+        help="level arrays 0..N under the image (default) or ngff-zarr's scaleK/<name>",
+    )
     out.add_argument("--storage-options", help="fsspec options for remote stores, as JSON")
     run = conv.add_argument_group("execution")
     run.add_argument("--workers", type=int, help="run on a dask LocalCluster with N workers")
@@ -819,6 +827,7 @@ def _run_convert(args: argparse.Namespace, quiet: bool) -> int:
         series=args.series,
         storage_options=storage_options,
         progress=not quiet,
+        layout=args.layout,
     )
     if not quiet:
         head, children = _info_outline(describe_store(output, storage_options))

@@ -387,22 +387,28 @@ class HcsPlateWriter:
         self,
         row: str,
         column: str,
-        field: int,
+        field: int | str,
         image: xr.DataTree | xr.DataArray,
         *,
         acquisition: int | None = None,
+        labels: Mapping[str, Any] | bool | None = None,
     ) -> str:
         """Write one field of view and record it in its well; returns the field's path.
 
-        ``image`` is a multiscales DataTree or an NGFF DataArray (which gets the writer's
-        default pyramid). ``acquisition`` defaults to the plate's only acquisition when it
-        has exactly one. Writing a field again replaces it.
+        ``field`` is the field's path in the well: an index (``0``) or any alphanumeric
+        name (``"A1f0"``, as ome-writers and iohub write). ``image`` is a multiscales DataTree
+        or an NGFF DataArray (which gets the writer's default pyramid); ``labels`` as for
+        :func:`~xarray_ngff.to_ngff_zarr`. ``acquisition`` defaults to the plate's only
+        acquisition when it has exactly one. Writing a field again replaces it in place in
+        the well's list; new fields are appended (numeric paths are kept in numeric order).
         """
         row, column = str(row), str(column)
         image = as_native(image)  # an xarray_ngff.compat NgffMultiscales or NgffImage
-        if isinstance(field, bool) or not isinstance(field, int | np.integer) or field < 0:
+        if isinstance(field, int | np.integer) and not isinstance(field, bool) and field >= 0:
+            field = str(int(field))
+        if not isinstance(field, str) or not re.fullmatch(r"[A-Za-z0-9]+", field):
             raise PlateError(
-                f"field must be a non-negative integer, got {field!r}",
+                f"field must be a non-negative integer or an alphanumeric path, got {field!r}",
                 store=self.label,
                 path=f"{row}/{column}",
                 field="field",
@@ -414,7 +420,7 @@ class HcsPlateWriter:
 
         store = self._store()
         well_path = f"{row}/{column}"
-        field_path = f"{well_path}/{int(field)}"
+        field_path = f"{well_path}/{field}"
         _ensure_group(store, self.zarr_format, row)
         _ensure_group(store, self.zarr_format, well_path)
         target = self._field_target(field_path)
@@ -426,6 +432,7 @@ class HcsPlateWriter:
                 version=self.version,
                 overwrite=True,
                 storage_options=(self.storage_options or None) if remote else None,
+                labels=labels,
                 **self.writer_options,
             )
         local = self._local_root()
@@ -434,9 +441,14 @@ class HcsPlateWriter:
             images: list[WellImage] = []
             if "well" in ome_attrs(attrs)[1]:
                 images = parse_well(attrs, store=self.label, path=well_path).images
-            entry = WellImage(str(int(field)), acquisition)
-            images = [i for i in images if i.path != entry.path] + [entry]
-            images.sort(key=lambda i: _field_sort_key(i.path))
+            entry = WellImage(field, acquisition)
+            paths = [i.path for i in images]
+            if entry.path in paths:
+                images[paths.index(entry.path)] = entry
+            else:
+                images.append(entry)
+            if all(i.path.isdigit() for i in images):
+                images.sort(key=lambda i: _field_sort_key(i.path))
             attrs.pop("well", None)
             attrs.pop("ome", None)
             attrs.update(well_attrs(WellMetadata(images), self.version))
@@ -529,6 +541,7 @@ def to_hcs_zarr(
     field_count: int | None = None,
     overwrite: bool = True,
     storage_options: Mapping[str, Any] | None = None,
+    labels: Mapping[str, Mapping[str, Any]] | None = None,
     **writer_options: Any,
 ) -> None:
     """Write a whole plate: plate, well and image metadata and every field.
@@ -541,8 +554,10 @@ def to_hcs_zarr(
         A DataTree ``<row>/<column>/<field>`` whose field nodes are multiscales trees (as
         :func:`~xarray_ngff.to_multiscales` returns; a plate tree read by
         :func:`open_plate_tree` works too), or a mapping ``{"A/1/0": multiscales}`` (values may
-        also be NGFF DataArrays, which get the default pyramid). Fields must be numbered
-        ``0, 1, ...`` within each well.
+        also be NGFF DataArrays, which get the default pyramid). Field paths are
+        alphanumeric (``"A/1/0"``, ``"A/1/A1f0"``); each well lists its fields in the source
+        well's order (a tree read from a plate), else in the order given. Field trees with a
+        ``labels`` node keep their label images.
     version
         ``"0.5"`` or ``"0.4"``.
     name, rows, columns, acquisitions, field_count
@@ -552,6 +567,9 @@ def to_hcs_zarr(
     field_acquisitions
         ``{"A/1/0": acquisition id}``; fields not listed get the plate's only acquisition, or
         the id recorded in the source tree's well metadata.
+    labels
+        ``{"A/1/0": {"cells": label image}}``: label images of fields, as for
+        :func:`~xarray_ngff.to_ngff_zarr`.
     overwrite, storage_options, **writer_options
         As for :class:`HcsPlateWriter`.
 
@@ -570,12 +588,25 @@ def to_hcs_zarr(
     fields, doc = _fields_from(plate)
     if not fields:
         raise WriteError("the plate has no fields to write", store=str(store), field="plate")
-    bad = [k for k in fields if len(k.split("/")) != 3 or not k.split("/")[2].isdigit()]
+    bad = [
+        k
+        for k in fields
+        if len(k.split("/")) != 3 or not all(re.fullmatch(r"[A-Za-z0-9]+", p) for p in k.split("/"))
+    ]
     if bad:
         raise WriteError(
-            f"field paths must be '<row>/<column>/<field index>', got {_listing(bad)}",
+            f"field paths must be '<row>/<column>/<field>' with alphanumeric parts (such as "
+            f"'A/1/0' or 'A/1/A1f0'), got {_listing(bad)}",
             store=str(store),
             field="plate",
+        )
+    labels = dict(labels or {})
+    unknown = [k for k in labels if k not in fields]
+    if unknown:
+        raise WriteError(
+            f"labels name fields {_listing(unknown)} that the plate does not have",
+            store=str(store),
+            field="labels",
         )
     parsed_rows = [r.get("name") for r in doc.get("rows", []) if isinstance(r, Mapping)]
     parsed_cols = [c.get("name") for c in doc.get("columns", []) if isinstance(c, Mapping)]
@@ -586,13 +617,19 @@ def to_hcs_zarr(
     if name is None:
         name = doc.get("name")
     source_acq: dict[str, int] = {}
+    # fields are written (and so listed) in the well's order: the source well's list, then
+    # the order given
+    rank = {key: (1, i) for i, key in enumerate(fields)}
     if isinstance(plate, xr.DataTree):
         for key in fields:
             wnode = plate[posixpath.dirname(key)]
             with contextlib.suppress(NgffError):
-                for img in parse_well(dict(wnode.attrs)).images:
+                for i, img in enumerate(parse_well(dict(wnode.attrs)).images):
+                    full = _join(posixpath.dirname(key), img.path)
+                    if full in rank:
+                        rank[full] = (0, i)
                     if img.acquisition is not None:
-                        source_acq[_join(posixpath.dirname(key), img.path)] = img.acquisition
+                        source_acq[full] = img.acquisition
     source_acq.update(field_acquisitions or {})
     writer = HcsPlateWriter(
         store,
@@ -606,14 +643,17 @@ def to_hcs_zarr(
         storage_options=storage_options,
         **writer_options,
     )
-    for key in sorted(fields, key=lambda k: (k.split("/")[:2], int(k.split("/")[2]))):
+    order = sorted(fields, key=lambda k: (k.split("/")[:2], rank[k]))
+    for key in order:
         r, c, f = key.split("/")
         # fail before writing anything: checks every field's row/column/acquisition first
         writer._check(r, c, source_acq.get(key, _only_id(writer)))
     with writer:
-        for key in sorted(fields, key=lambda k: (k.split("/")[:2], int(k.split("/")[2]))):
+        for key in order:
             r, c, f = key.split("/")
-            writer.write_field(r, c, int(f), fields[key], acquisition=source_acq.get(key))
+            writer.write_field(
+                r, c, f, fields[key], acquisition=source_acq.get(key), labels=labels.get(key)
+            )
 
 
 def _only_id(writer: HcsPlateWriter) -> int | None:

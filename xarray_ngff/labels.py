@@ -2,7 +2,9 @@
 
 Label images are read as ordinary multiscales images under ``labels/<name>`` of the image
 tree; their group attributes keep the original ``image-label`` block, which
-:func:`image_label` parses into an :class:`~xarray_ngff.metadata.labels.ImageLabel`.
+:func:`image_label` parses into an :class:`~xarray_ngff.metadata.labels.ImageLabel`. They are
+written with the ``labels=`` argument of the writers or :func:`xarray_ngff.add_label`
+(:mod:`xarray_ngff._labels_writer`).
 """
 
 from __future__ import annotations

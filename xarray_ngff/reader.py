@@ -39,6 +39,7 @@ from dask.base import tokenize
 from xarray.backends.common import BackendArray
 from xarray.core import indexing
 
+from ._axes import AXIS_NAMES_ATTR, dims_for_axes
 from ._chunkread import readable
 from ._warn import emit_user_level_warning
 from .errors import (
@@ -204,12 +205,13 @@ def _channel_names(
 
 def _coords(
     ms: Multiscale,
+    dims: tuple[str, ...],
     shape: tuple[int, ...],
     scale: tuple[float, ...],
     translation: tuple[float, ...],
     channel_names: list[str] | None,
 ) -> xr.Coordinates:
-    axes = tuple((a.name, a.type, a.unit) for a in ms.axes)
+    axes = tuple((d, a.type, a.unit) for d, a in zip(dims, ms.axes, strict=True))
     names = tuple(channel_names) if channel_names is not None else None
     return _coords_cached(axes, tuple(shape), tuple(scale), tuple(translation), names)
 
@@ -259,7 +261,10 @@ def _image_levels(
     where = path or "/"
     _, multiscales, omero = parse_multiscales(attrs, store=nstore.name, path=where)
     ms = multiscales[0]  # NGFF: readers use the first multiscales entry
-    dims = ms.axis_names
+    # axes by type, names kept (xarray_ngff._axes): T, C, Z, Y, X read as t, c, z, y, x
+    renamed = dims_for_axes([(a.name, a.type) for a in ms.axes])
+    dims = tuple(renamed.get(n, n) for n in ms.axis_names)
+    attrs_var = {AXIS_NAMES_ATTR: {d: n for n, d in renamed.items()}} if renamed else {}
     if len(set(dims)) != len(dims):
         raise InvalidDimsError(
             f"axes repeat names: {list(dims)}",
@@ -289,9 +294,9 @@ def _image_levels(
     out: dict[str, xr.Dataset] = {}
     for k, (ds, array, shape) in enumerate(zip(ms.datasets, arrays, shapes, strict=True)):
         scale, translation = _level_geometry(ms, k, shapes)
-        coords = _coords(ms, shape, scale, translation, names)
+        coords = _coords(ms, dims, shape, scale, translation, names)
         full = _join(path, ds.path)
-        variable = xr.Variable(dims, _lazy_data(array, nstore, full, chunks))
+        variable = xr.Variable(dims, _lazy_data(array, nstore, full, chunks), dict(attrs_var))
         shards = getattr(array, "shards", None)
         variable.encoding = {
             "source": nstore.name,

@@ -2,27 +2,31 @@
 
 Layout
 ------
-Like ngff-zarr: level ``k`` is the array ``scale{k}/{name}`` and the image metadata lives on
-the root group::
+By default (``layout="flat"``, like ome-zarr-py, bioformats2raw and iohub) level ``k`` is the
+array ``k`` directly under the image group, which holds the image metadata::
 
     image.ome.zarr/
         zarr.json            (0.5: {"ome": {"version": "0.5", "multiscales": [...], "omero": ...}})
-        scale0/image         the level-0 array (dimension_names / _ARRAY_DIMENSIONS)
-        scale0/z, y, x       1-D float64 coordinate arrays (see below)
-        scale1/...
+        0                    the level-0 array (dimension_names / _ARRAY_DIMENSIONS)
+        1, 2, ...
+        labels/<name>/0 ...  label images (:mod:`xarray_ngff._labels_writer`)
 
-Each level group opens with plain ``xr.open_dataset(store, engine="zarr", group="scale0")``
-and gives the image with its physical coordinates.
+Every reader measured opens it (docs/interop.md has the table); iohub needs the level arrays
+directly under the image group and ome-zarr-models' label check needs paths without ``/``.
+``layout="scale-groups"`` writes ngff-zarr's ``scale{k}/{name}`` with coordinate arrays (below)
+so that ``xr.open_dataset(store, engine="zarr", group="scale0")`` gives the image with its
+physical coordinates; ``layout="as-read"`` keeps the paths of the store a tree was read from.
 
-Coordinate arrays
------------------
+Coordinate arrays (``scale-groups`` only)
+-----------------------------------------
 Every level group also holds one small 1-D float64 array per time/space dim
 (``translation + scale * arange(n)``, with ``units``, ``axis`` and ``spacing`` attributes),
 so plain xarray sees physical coordinates. They were checked not to confuse other readers:
 ngff-zarr's ``from_ngff_zarr`` and ome-zarr-py's ``Reader`` only open the paths listed in
-``datasets``, and ome-zarr-models validates the image with them present (the tests in
-``tests/test_writer_interop.py`` check all three). Channel names are *not* written as a
-coordinate array: Zarr v3 has no portable string dtype, so they go to ``omero`` labels only.
+``datasets``, and ome-zarr-models validates the image with them present. Channel names are
+*not* written as a coordinate array: Zarr v3 has no portable string dtype, so they go to
+``omero`` labels only. Axis names kept from the source (``attrs["ngff_axis_names"]``, see
+:mod:`xarray_ngff._axes`) name the arrays' dimensions and the ``multiscales`` axes.
 
 Order of writes (safety)
 ------------------------
@@ -89,10 +93,12 @@ that keeps compression well below the cost of building the pyramid.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import math
 import os
 import pathlib
+import posixpath
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
@@ -109,6 +115,7 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
+from ._axes import stored_axis_names
 from ._bridge import as_native
 from ._chunkread import readable
 from .errors import (
@@ -143,7 +150,11 @@ from .pyramid import (
     tree_levels,
 )
 
-__all__ = ["to_ngff_zarr", "default_compressors"]
+__all__ = ["to_ngff_zarr", "default_compressors", "level_path", "LAYOUTS"]
+
+#: on-disk layouts: level arrays ``0 … N`` under the image group, or ngff-zarr's
+#: ``scale{k}/{name}`` groups with coordinate arrays (see docs/decisions.md)
+LAYOUTS = ("flat", "scale-groups", "as-read")
 
 _ZARR_MARKERS = ("zarr.json", ".zgroup", ".zarray", ".zattrs", ".zmetadata")
 
@@ -344,7 +355,11 @@ def _zarr_sources(arrays: Sequence[da.Array]) -> list[Any]:
     found = []
     seen: set[int] = set()
     for arr in arrays:
+        values: list[Any] = []
         for value in dict(arr.__dask_graph__()).values():
+            # inlined arrays (from_array(inline_array=True)) sit in the arguments of a Task
+            values.extend([value, *getattr(value, "args", ())])
+        for value in values:
             obj = getattr(value, "value", value)  # dask DataNode
             for _ in range(8):
                 if isinstance(obj, zarr.Array) or id(obj) in seen:
@@ -468,8 +483,25 @@ class _Level:
     coords: dict[str, xr.Variable]
 
 
+def level_path(k: int, name: str, layout: str) -> str:
+    """The store path of level ``k`` relative to the image group.
+
+    Examples
+    --------
+    >>> level_path(1, "cells", "flat"), level_path(1, "cells", "scale-groups")
+    ('1', 'scale1/cells')
+    """
+    return str(k) if layout == "flat" else f"{level_name(k)}/{name}"
+
+
 def _prepare_levels(
-    levels: list[xr.DataArray], cps: Any, version: str, name: str, label: str
+    levels: list[xr.DataArray],
+    cps: Any,
+    version: str,
+    name: str,
+    label: str,
+    layout: str = "flat",
+    paths: Sequence[str] | None = None,
 ) -> tuple[list[_Level], tuple[str, ...]]:
     try:
         dims0 = validate_dims([str(d) for d in levels[0].dims], levels[0].ndim)
@@ -478,7 +510,13 @@ def _prepare_levels(
         raise
     order = ngff_order(dims0)
     cps_dims = _normalize_cps(cps, order, version, label)
-    if name in NGFF_DIMS or not name or "/" in name or name.startswith("__"):
+    if layout not in LAYOUTS:
+        raise WriteError(
+            f"layout={layout!r} is unknown; choose one of {LAYOUTS}", store=label, field="layout"
+        )
+    if layout == "scale-groups" and (
+        name in NGFF_DIMS or not name or "/" in name or name.startswith("__")
+    ):
         raise InvalidDimsError(
             f"image name {name!r} cannot be a Zarr array name next to the coordinate arrays "
             f"{NGFF_DIMS} (no '/', not empty, not a dim name)",
@@ -531,12 +569,17 @@ def _prepare_levels(
         target_chunks = da.core.normalize_chunks(block, data.shape)
         if data.chunks != target_chunks:
             data = data.rechunk(block)
+        # the flat layout keeps only level arrays under the image group (what iohub needs)
         coords = {
             d: level.coords[d].variable
             for d in order
-            if d != "c" and d in level.coords and level.coords[d].ndim == 1
+            if layout == "scale-groups"
+            and d != "c"
+            and d in level.coords
+            and level.coords[d].ndim == 1
         }
-        out.append(_Level(f"{path}/{name}", data, order, chunks, shards, coords))
+        where = paths[k] if paths else level_path(k, name, layout)
+        out.append(_Level(where, data, order, chunks, shards, coords))
     return out, order
 
 
@@ -639,24 +682,33 @@ def _from_written(
 
 
 def _create_arrays(
-    target: _Target, levels: list[_Level], version: str, compressors: list[Any], dtype
+    store: Any,
+    levels: list[_Level],
+    version: str,
+    compressors: list[Any],
+    dtype,
+    prefix: str = "",
+    axis_names: Mapping[str, str] | None = None,
 ) -> list[zarr.Array]:
     zarr_format = 2 if version == "0.4" else 3
-    root = zarr.create_group(target.store, zarr_format=zarr_format, overwrite=True)
+    root = zarr.create_group(store, path=prefix or None, zarr_format=zarr_format, overwrite=True)
+    names = dict(axis_names or {})
     arrays = []
     for lvl in levels:
-        group = root.require_group(lvl.path.split("/")[0])
+        parent, leaf = posixpath.split(lvl.path)
+        group = root.require_group(parent) if parent else root
         kwargs: dict[str, Any] = {}
+        on_disk = [names.get(d, d) for d in lvl.dims]
         if zarr_format == 3:
-            kwargs["dimension_names"] = list(lvl.dims)
+            kwargs["dimension_names"] = on_disk
             fill: Any = 0
         else:
-            kwargs["attributes"] = {"_ARRAY_DIMENSIONS": list(lvl.dims)}
+            kwargs["attributes"] = {"_ARRAY_DIMENSIONS": on_disk}
             # v2 readers (xarray) would mask pixels equal to a fill value as missing
             fill = None
         arrays.append(
             group.create_array(
-                lvl.path.split("/")[1],
+                leaf,
                 shape=lvl.data.shape,
                 dtype=dtype,
                 chunks=lvl.chunks,
@@ -669,6 +721,7 @@ def _create_arrays(
         for dim, var in lvl.coords.items():
             attrs = {k: v for k, v in var.attrs.items() if isinstance(v, str | int | float)}
             ckw: dict[str, Any] = {}
+            dim = names.get(dim, dim)
             if zarr_format == 3:
                 ckw["dimension_names"] = [dim]
             else:
@@ -694,16 +747,27 @@ def _finalize(
     multiscale: Multiscale,
     omero: dict[str, Any] | None,
     omero_auto: tuple[list[str], list[str]] | None,
+    prefix: str = "",
+    extra: Mapping[str, Any] | None = None,
+    order: tuple[str, ...] | None = None,
+    ms_extra: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write the OME metadata on the root: the last write of the whole store."""
+    """Write the OME metadata on the image group: the last write of the image (``extra``
+    adds body keys such as ``image-label``, inside the version's envelope)."""
     zarr_format = 2 if version == "0.4" else 3
-    root = zarr.open_group(store, mode="r+", zarr_format=zarr_format)
+    root = zarr.open_group(store, path=prefix or None, mode="r+", zarr_format=zarr_format)
     if omero_auto is not None:
         paths, labels = omero_auto
         shapes = [root[p].shape for p in paths]
         k = choose_level(shapes)
-        omero = compute_omero(root[paths[k]][...], multiscale.axis_names, labels)
-    root.attrs.update(image_attrs([multiscale], version, omero))
+        omero = compute_omero(root[paths[k]][...], order or multiscale.axis_names, labels)
+    attrs = image_attrs([multiscale], version, omero)
+    if ms_extra:  # keys of the source's multiscales entry kept by layout="as-read"
+        body = attrs["ome"] if "ome" in attrs else attrs
+        body["multiscales"][0] = {**body["multiscales"][0], **ms_extra}
+    if extra:
+        (attrs["ome"] if "ome" in attrs else attrs).update(extra)
+    root.attrs.update(attrs)
 
 
 def _done(*_: Any) -> None:
@@ -789,6 +853,196 @@ def _run_here(task: Any, progress: bool) -> None:
         task.compute()
 
 
+# -- one image: its plan (all checks, nothing written) and its write -------------------------
+
+
+@dataclass
+class ImagePlan:
+    """Everything needed to write one multiscale image, checked before the store is touched."""
+
+    tree: xr.DataTree
+    levels: list[xr.DataArray]
+    prepared: list[_Level]
+    order: tuple[str, ...]
+    dtype: np.dtype
+    codecs: list[Any]
+    multiscale: Multiscale
+    version: str
+    layout: str
+    axis_names: dict[str, str]
+    omero_given: dict[str, Any] | None = None
+    omero_auto: tuple[list[str], list[str]] | None = None
+    prefix: str = ""
+    extra: dict[str, Any] | None = None
+    ms_extra: dict[str, Any] | None = None
+    chunks_per_shard: Any = None
+
+
+def _as_tree(multiscales: Any, label: str) -> xr.DataTree:
+    multiscales = as_native(multiscales)  # xarray_ngff.compat objects give their xarray
+    if isinstance(multiscales, xr.DataArray):
+        try:
+            return to_multiscales(multiscales)
+        except NgffError as err:
+            _note_where(err, label)
+            raise
+    if isinstance(multiscales, xr.DataTree):
+        return multiscales
+    raise WriteError(
+        f"multiscales must be an xarray DataTree pyramid or an NGFF DataArray, got "
+        f"{type(multiscales).__name__}",
+        store=label,
+        field="multiscales",
+    )
+
+
+def _source_paths(tree: xr.DataTree, n: int) -> list[str] | None:
+    """The dataset paths of the store a tree was read from (its root attrs), when they name
+    one array per level; ``None`` otherwise (then the flat layout is used)."""
+    from .metadata.parse import parse_multiscales
+
+    try:
+        paths = [ds.path for ds in parse_multiscales(tree.attrs)[1][0].datasets]
+    except NgffError:
+        return None
+    names = [p.split("/") for p in paths]
+    if len(paths) != n or len(set(paths)) != n or any("" in p or ".." in p for p in names):
+        return None
+    # a path may not be the parent group of another one
+    if any(a != b and b.startswith(a + "/") for a in paths for b in paths):
+        return None
+    return paths
+
+
+def _source_extra(tree: xr.DataTree) -> dict[str, Any] | None:
+    """Unknown keys of the source's first multiscales entry (``@type`` of ngff-zarr)."""
+    from .metadata.parse import parse_multiscales
+
+    try:
+        return dict(parse_multiscales(tree.attrs)[1][0].extra) or None
+    except NgffError:
+        return None
+
+
+def prepare_image(
+    multiscales: xr.DataTree | xr.DataArray,
+    version: str,
+    label: str,
+    *,
+    chunks_per_shard: Any = None,
+    compressors: Any = None,
+    omero: Mapping[str, Any] | bool | None = None,
+    layout: str = "flat",
+    prefix: str = "",
+) -> ImagePlan:
+    """Check a write request and plan it (raises before anything is written)."""
+    if not isinstance(version, str) or version not in SUPPORTED_WRITE:
+        raise UnsupportedVersionError(
+            f"cannot write OME-NGFF version {version!r}; choose one of {SUPPORTED_WRITE}",
+            store=label,
+            field="version",
+        )
+    tree = _as_tree(multiscales, label)
+    try:
+        levels = tree_levels(tree)
+        names = stored_axis_names(levels[0])
+    except NgffError as err:
+        _note_where(err, label, prefix or None)
+        raise
+    name = str(levels[0].name) if levels[0].name is not None else "image"
+    paths = _source_paths(tree, len(levels)) if layout == "as-read" else None
+    prepared, order = _prepare_levels(levels, chunks_per_shard, version, name, label, layout, paths)
+    dtypes = {lvl.data.dtype for lvl in prepared}
+    if len(dtypes) != 1:
+        raise WriteError(
+            f"levels have different dtypes {sorted(map(str, dtypes))}", store=label, field="dtype"
+        )
+    codecs = _compressors(compressors, version, label)
+    multiscale = _metadata(tree, [lvl.transpose(*order) for lvl in levels], order, name)
+    multiscale = dataclasses.replace(
+        multiscale,
+        axes=tuple(dataclasses.replace(a, name=names.get(a.name, a.name)) for a in multiscale.axes),
+        datasets=tuple(
+            dataclasses.replace(ds, path=lvl.path)
+            for ds, lvl in zip(multiscale.datasets, prepared, strict=True)
+        ),
+    )
+    plan = ImagePlan(
+        tree, levels, prepared, order, dtypes.pop(), codecs, multiscale, version, layout, names
+    )
+    plan.prefix = prefix
+    plan.chunks_per_shard = chunks_per_shard
+    if layout == "as-read":
+        plan.ms_extra = _source_extra(tree)
+    sizes = dict(zip(order, prepared[0].data.shape, strict=True))
+    n_channels = sizes.get("c", 1)
+    channel_names = image_channel_names(levels[0])
+    if isinstance(omero, Mapping):
+        plan.omero_given = check_omero(omero, n_channels, store=label)
+    elif omero is None:
+        if version == "0.5" or channel_names is not None:
+            labels = channel_names or (
+                [name] if n_channels == 1 else [f"c{i}" for i in range(n_channels)]
+            )
+            plan.omero_auto = ([lvl.path for lvl in prepared], labels)
+    elif omero is not False:
+        raise WriteError(
+            f"omero={omero!r} must be None, False or a mapping", store=label, field="omero"
+        )
+    return plan
+
+
+def image_stored(store: Any, plan: ImagePlan, local: pathlib.Path | None = None) -> Any:
+    """Create the arrays of ``plan`` now and return a Delayed that fills them (staged or
+    fused, see the module docstring); ``local``: write the chunks with tensorstore."""
+    prepared, dtype = plan.prepared, plan.dtype
+    arrays = _create_arrays(
+        store, prepared, plan.version, plan.codecs, dtype, plan.prefix, plan.axis_names
+    )
+    if local is not None:
+        from ._tensorstore import TensorStoreTarget
+
+        zarr_format = 2 if plan.version == "0.4" else 3
+        targets: list[Any] = [
+            TensorStoreTarget(
+                local, posixpath.join(plan.prefix, lvl.path), zarr_format, lvl.data.shape, dtype
+            )
+            for lvl in prepared
+        ]
+    else:
+        targets = arrays
+    steps = _staged_plan(plan.tree, plan.levels, plan.multiscale.type)
+    if steps is None:
+        # one fused graph: each block computed once, feeding its write and the next level
+        return _barrier(
+            da.store([lvl.data for lvl in prepared], targets, lock=False, compute=False)
+        )
+    # staged: level 0 from its graph, then each level from the one just written; the
+    # blocks of level k+1 depend on the completed store of level k
+    stored = _barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
+    for k in range(1, len(prepared)):
+        j, rel = steps[k - 1]  # level k from level j (< k), already stored
+        data = _from_written(stored, arrays[j], prepared[k], rel, plan.multiscale.type, dtype)
+        stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
+    return stored
+
+
+def image_finalize(after: Any, store: Any, plan: ImagePlan) -> Any:
+    """A Delayed writing the image's OME metadata once ``after`` has completed."""
+    return dask.delayed(_finalize, pure=False)(
+        after,
+        store,
+        plan.version,
+        plan.multiscale,
+        plan.omero_given,
+        plan.omero_auto,
+        plan.prefix,
+        plan.extra,
+        plan.order,
+        plan.ms_extra,
+    )
+
+
 def to_ngff_zarr(
     store: Any,
     multiscales: xr.DataTree | xr.DataArray,
@@ -801,6 +1055,8 @@ def to_ngff_zarr(
     compute: bool = True,
     progress: bool = False,
     omero: Mapping[str, Any] | bool | None = None,
+    layout: str = "flat",
+    labels: Mapping[str, Any] | bool | None = None,
 ) -> Any:
     """Write a multiscale pyramid as OME-Zarr, out of core.
 
@@ -838,6 +1094,20 @@ def to_ngff_zarr(
         ``None``: write ``omero`` (labels, colours, windows from quantiles of a low-resolution
         level) for 0.5 always and for 0.4 when the image has channel names; a mapping: write
         it as given; ``False``: write none.
+    layout
+        ``"flat"`` (default): level ``k`` is the array ``k`` directly under the image group,
+        as ome-zarr-py, bioformats2raw and iohub write it (every reader measured opens it);
+        ``"scale-groups"``: ngff-zarr's ``scale{k}/{name}`` with 1-D coordinate arrays beside
+        each level, so ``xr.open_dataset(store, engine="zarr", group="scale0")`` shows
+        physical coordinates; ``"as-read"``: the level paths of the store the tree was read
+        from (``s0``, ``scale0/image``; flat when unknown), for round trips. See
+        docs/decisions.md for the reader-by-layout table.
+    labels
+        Label images written under ``labels/<name>``: a mapping ``{name: DataArray or
+        DataTree}`` (a DataArray gets the image's pyramid ladder with ``method="mode"``; an
+        ``attrs["image-label"]`` block gives colours, properties and source). ``None``
+        (default): the ``labels`` node of ``multiscales`` if it has one (a tree read from a
+        store round-trips); ``False``: none. See :func:`xarray_ngff.add_label`.
 
     Returns
     -------
@@ -862,68 +1132,24 @@ def to_ngff_zarr(
     >>> xn.to_ngff_zarr(path, xn.to_multiscales(img, scale_factors=[2]), version="0.4")
     >>> import json; attrs = json.loads((path / ".zattrs").read_text())
     >>> [d["path"] for d in attrs["multiscales"][0]["datasets"]]
-    ['scale0/image', 'scale1/image']
-    >>> lvl = xr.open_dataset(path, engine="zarr", group="scale1", consolidated=False)
+    ['0', '1']
+    >>> lvl = xr.open_dataset(path, engine="ngff", level=1)
     >>> lvl["image"].shape, float(lvl.x[1] - lvl.x[0])
     ((32, 32), 1.0)
     """
     label = str(store)
-    if not isinstance(version, str) or version not in SUPPORTED_WRITE:
-        raise UnsupportedVersionError(
-            f"cannot write OME-NGFF version {version!r}; choose one of {SUPPORTED_WRITE}",
-            store=label,
-            field="version",
-        )
-    multiscales = as_native(multiscales)  # xarray_ngff.compat objects give their xarray
-    if isinstance(multiscales, xr.DataArray):
-        try:
-            tree = to_multiscales(multiscales)
-        except NgffError as err:
-            _note_where(err, label)
-            raise
-    elif isinstance(multiscales, xr.DataTree):
-        tree = multiscales
-    else:
-        raise WriteError(
-            f"multiscales must be an xarray DataTree pyramid or an NGFF DataArray, got "
-            f"{type(multiscales).__name__}",
-            store=label,
-            field="multiscales",
-        )
-    try:
-        levels = tree_levels(tree)
-    except NgffError as err:
-        _note_where(err, label)
-        raise
-    name = str(levels[0].name) if levels[0].name is not None else "image"
-    prepared, order = _prepare_levels(levels, chunks_per_shard, version, name, label)
-    dtypes = {lvl.data.dtype for lvl in prepared}
-    if len(dtypes) != 1:
-        raise WriteError(
-            f"levels have different dtypes {sorted(map(str, dtypes))}", store=label, field="dtype"
-        )
-    dtype = dtypes.pop()
-    codecs = _compressors(compressors, version, label)
-    multiscale = _metadata(tree, [lvl.transpose(*order) for lvl in levels], order, name)
+    plan = prepare_image(
+        multiscales,
+        version,
+        label,
+        chunks_per_shard=chunks_per_shard,
+        compressors=compressors,
+        omero=omero,
+        layout=layout,
+    )
+    from ._labels_writer import label_tasks, prepare_labels
 
-    sizes = dict(zip(order, prepared[0].data.shape, strict=True))
-    n_channels = sizes.get("c", 1)
-    channel_names = image_channel_names(levels[0])
-    omero_given: dict[str, Any] | None = None
-    omero_auto = None
-    if isinstance(omero, Mapping):
-        omero_given = check_omero(omero, n_channels, store=label)
-    elif omero is None:
-        if version == "0.5" or channel_names is not None:
-            labels = channel_names or (
-                [name] if n_channels == 1 else [f"c{i}" for i in range(n_channels)]
-            )
-            omero_auto = ([lvl.path for lvl in prepared], labels)
-    elif omero is not False:
-        raise WriteError(
-            f"omero={omero!r} must be None, False or a mapping", store=label, field="omero"
-        )
-
+    label_plans = prepare_labels(labels, plan, label)
     if use_tensorstore:
         try:
             import tensorstore  # noqa: F401
@@ -947,7 +1173,8 @@ def to_ngff_zarr(
                 store=label,
                 field="store",
             )
-        if _reads_from_target([lvl.data for lvl in prepared], target):
+        sources = [lvl.data for p_ in [plan, *label_plans.values()] for lvl in p_.prepared]
+        if _reads_from_target(sources, target):
             raise WriteError(
                 "the image is read lazily from the store it would overwrite; write to a new "
                 "location instead (overwriting would destroy the source)",
@@ -957,33 +1184,11 @@ def to_ngff_zarr(
 
     # -- nothing has been written up to here --
     _clear(target)
-    arrays = _create_arrays(target, prepared, version, codecs, dtype)
-    if use_tensorstore:
-        from ._tensorstore import TensorStoreTarget
-
-        zarr_format = 2 if version == "0.4" else 3
-        targets: list[Any] = [
-            TensorStoreTarget(target.local, lvl.path, zarr_format, lvl.data.shape, dtype)
-            for lvl in prepared
-        ]
-    else:
-        targets = arrays
-    finalize = dask.delayed(_finalize, pure=False)
-    plan = _staged_plan(tree, levels, multiscale.type)
-    if plan is None:
-        # one fused graph: each block computed once, feeding its write and the next level
-        stored: Any = _barrier(
-            da.store([lvl.data for lvl in prepared], targets, lock=False, compute=False)
-        )
-    else:
-        # staged: level 0 from its graph, then each level from the one just written; the
-        # blocks of level k+1 depend on the completed store of level k
-        stored = _barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
-        for k in range(1, len(prepared)):
-            j, rel = plan[k - 1]  # level k from level j (< k), already stored
-            data = _from_written(stored, arrays[j], prepared[k], rel, multiscale.type, dtype)
-            stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
-    task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
+    local = target.local if use_tensorstore else None
+    stored = image_stored(target.store, plan, local=local)
+    # every label is complete, then the labels listing, then the image metadata (last)
+    after = label_tasks(target.store, plan, label_plans, stored, local=local)
+    task = image_finalize(after, target.store, plan)
     if not compute:
         return task
     _run(task, progress)
