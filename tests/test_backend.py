@@ -157,13 +157,23 @@ def written(tmp_path):
 
 @pytest.mark.parametrize(
     ("group", "k"),
-    [("scale1", 1), ("/scale2", 2), ("scale0/blobs", 0), ("/", 0), ("", 0)],
+    [("scale1", 1), ("/scale2", 2), ("0", 0), ("/1", 1), ("/", 0), ("", 0)],
 )
 def test_open_dataset_group_names_a_level(written, group, k):
     path, ms = written
     ds = xr.open_dataset(path, engine="ngff", group=group)
     assert ds["blobs"].shape == ms.ngff.levels[k].shape
     np.testing.assert_allclose(ds.x.values, ms.ngff.levels[k].x.values)
+
+
+def test_open_dataset_group_of_a_scale_groups_path(tmp_path):
+    import xarray_ngff as xn
+
+    ms = xn.to_multiscales(xn.datasets.blobs_2d((32, 32)), [2], chunks=16)
+    xn.to_ngff_zarr(tmp_path / "s.zarr", ms, layout="scale-groups")  # arrays at scaleK/blobs
+    for group, k in [("scale1/blobs", 1), ("scale0", 0)]:
+        ds = xr.open_dataset(tmp_path / "s.zarr", engine="ngff", group=group)
+        assert ds["blobs"].shape == ms.ngff.levels[k].shape
 
 
 def test_open_dataset_group_of_a_stored_dataset_path(tmp_path):

@@ -175,7 +175,7 @@ def level_of_group(nstore: NgffStore, group: str) -> tuple[str | None, int]:
     >>> d = tempfile.mkdtemp() + "/g.ome.zarr"
     >>> xn.to_ngff_zarr(d, xn.to_multiscales(np.zeros((8, 8), "uint8"), [2]))
     >>> s = open_store(d)
-    >>> level_of_group(s, "scale1"), level_of_group(s, "/scale0/image"), level_of_group(s, "/")
+    >>> level_of_group(s, "scale1"), level_of_group(s, "/0"), level_of_group(s, "/")
     ((None, 1), (None, 0), (None, 0))
     """
     parts = [p for p in str(group).strip("/").split("/") if p]
