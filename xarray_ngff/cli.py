@@ -417,35 +417,26 @@ def _codec_names(array: Any) -> list[str]:
 
 
 def _describe_image(group: Any, path: str) -> dict[str, Any]:
+    from .metadata.geometry import level_geometry
     from .metadata.parse import parse_multiscales
 
     version, multiscales, omero = parse_multiscales(dict(group.attrs), path=path or "/")
     ms = multiscales[0]
     axes = [a.to_dict() for a in ms.axes]
     levels = []
-    shape0 = None
+    arrays: list[Any] = []
     for ds in ms.datasets:
         try:
-            array = group[ds.path]
+            arrays.append(group[ds.path])
         except KeyError:
+            arrays.append(None)
+    shapes = [None if a is None else tuple(int(n) for n in a.shape) for a in arrays]
+    for k, (ds, array) in enumerate(zip(ms.datasets, arrays, strict=True)):
+        if array is None:
             levels.append({"path": ds.path, "missing": True})
             continue
-        shape = [int(n) for n in array.shape]
-        shape0 = shape0 or shape
-        scale = (
-            list(ds.scale)
-            if ds.scale is not None
-            else [
-                (s0 / s if ax.type == "space" else 1.0)
-                for s0, s, ax in zip(shape0, shape, ms.axes, strict=False)
-            ]
-        )
-        translation = list(ds.translation) if ds.translation is not None else [0.0] * len(shape)
-        if ms.scale is not None:  # the multiscale-level transform applies after the dataset's
-            translation = [t * s for t, s in zip(translation, ms.scale, strict=False)]
-            scale = [a * b for a, b in zip(scale, ms.scale, strict=False)]
-        if ms.translation is not None:
-            translation = [a + b for a, b in zip(translation, ms.translation, strict=False)]
+        shape = list(shapes[k])
+        scale, translation = level_geometry(ms, k, shapes)
         shards = getattr(array, "shards", None)
         levels.append(
             {

@@ -26,7 +26,6 @@ indexed backend arrays for ``chunks=None``. Missing chunks read as the fill valu
 from __future__ import annotations
 
 import functools
-import math
 import posixpath
 import warnings
 from collections.abc import Mapping
@@ -51,6 +50,7 @@ from .errors import (
 )
 from .image import NGFF_DIMS, make_coords
 from .metadata.bf2raw import bf2raw_layout, bf2raw_series
+from .metadata.geometry import level_geometry
 from .metadata.labels import parse_labels_group
 from .metadata.model import Multiscale
 from .metadata.parse import ome_attrs, parse_multiscales
@@ -151,34 +151,6 @@ def _lazy_data(array: zarr.Array, nstore: NgffStore, path: str, chunks: Any) -> 
         meta=np.empty((0,) * array.ndim, dtype=array.dtype),
         inline_array=True,
     )
-
-
-def _integer_factor(n0: int, nk: int) -> float:
-    if nk <= 0:
-        return 1.0
-    f = max(1, round(n0 / nk))
-    if n0 // f == nk or math.ceil(n0 / f) == nk:
-        return float(f)
-    return n0 / nk
-
-
-def _level_geometry(
-    ms: Multiscale, k: int, shapes: list[tuple[int, ...]]
-) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    n = len(ms.axes)
-    ds = ms.datasets[k]
-    if ds.scale is None and ds.translation is None:
-        scale = tuple(_integer_factor(a, b) for a, b in zip(shapes[0], shapes[k], strict=True))
-        translation = (0.0,) * n
-    else:
-        scale = ds.scale if ds.scale is not None else (1.0,) * n
-        translation = ds.translation if ds.translation is not None else (0.0,) * n
-    if ms.scale is not None:
-        translation = tuple(s * t for s, t in zip(ms.scale, translation, strict=True))
-        scale = tuple(a * b for a, b in zip(ms.scale, scale, strict=True))
-    if ms.translation is not None:
-        translation = tuple(a + b for a, b in zip(translation, ms.translation, strict=True))
-    return scale, translation
 
 
 def _channel_names(
@@ -289,7 +261,7 @@ def _image_levels(
     var = _variable_name(ms)
     out: dict[str, xr.Dataset] = {}
     for k, (ds, array, shape) in enumerate(zip(ms.datasets, arrays, shapes, strict=True)):
-        scale, translation = _level_geometry(ms, k, shapes)
+        scale, translation = level_geometry(ms, k, shapes)
         coords = _coords(ms, shape, scale, translation, names)
         full = _join(path, ds.path)
         variable = xr.Variable(dims, _lazy_data(array, nstore, full, chunks))

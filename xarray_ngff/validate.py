@@ -33,7 +33,8 @@ import numpy as np
 
 from .errors import MissingArrayError, NgffError, ValidationError
 from .metadata.bf2raw import LAYOUT_KEY
-from .metadata.parse import normalize_version, ome_attrs
+from .metadata.geometry import level_geometry
+from .metadata.parse import normalize_version, ome_attrs, parse_multiscales
 from .store import NgffStore, open_store
 
 __all__ = ["validate_store", "validate_attrs", "validate_document", "raise_for_problems"]
@@ -303,9 +304,14 @@ class _Walker:
         entries = body.get("multiscales")
         if not isinstance(entries, list):
             return
+        try:
+            parsed: list[Any] = parse_multiscales(attrs)[1]
+        except NgffError:  # already reported by the metadata rules
+            parsed = []
         for i, entry in enumerate(entries):
             if isinstance(entry, Mapping):
-                self.structure(path, f"multiscales[{i}]", entry, body, version, label)
+                ms = parsed[i] if i < len(parsed) else None
+                self.structure(path, f"multiscales[{i}]", entry, body, version, label, ms)
         if not label and self.nstore.has_group(_join(path, "labels")):
             self.labels(_join(path, "labels"))
 
@@ -317,6 +323,7 @@ class _Walker:
         body: Mapping[str, Any],
         version: str | None,
         label: bool,
+        ms: Any = None,
     ) -> None:
         datasets = entry.get("datasets")
         if not isinstance(datasets, list):
@@ -368,7 +375,7 @@ class _Walker:
                     f"{dfield}.path",
                     f"label image array {dpath!r} has dtype {array.dtype}; labels are integers",
                 )
-        self.ordering(path, field, datasets, shapes)
+        self.ordering(path, field, datasets, shapes, ms)
         omero = body.get("omero")
         if isinstance(omero, Mapping) and names is not None and "c" in names and shapes:
             channels = omero.get("channels")
@@ -382,16 +389,18 @@ class _Walker:
                         f"lists {len(channels)} channels but the image has {n_c}",
                     )
 
-    def ordering(self, path: str, field: str, datasets: list, shapes: list) -> None:
+    def ordering(self, path: str, field: str, datasets: list, shapes: list, ms: Any = None) -> None:
         """Datasets go from highest to lowest resolution: shapes never grow, scales never
-        shrink."""
+        shrink. Scales are the composed ones the reader uses (:func:`level_geometry`)."""
         previous_shape = previous_scale = None
+        geometry_ok = ms is not None and len(ms.datasets) == len(datasets)
         for j, (d, shape) in enumerate(zip(datasets, shapes, strict=True)):
             scale = None
-            if isinstance(d, Mapping) and isinstance(d.get("coordinateTransformations"), list):
-                for t in d["coordinateTransformations"]:
-                    if isinstance(t, Mapping) and t.get("type") == "scale":
-                        scale = t.get("scale")
+            has_transform = isinstance(d, Mapping) and isinstance(
+                d.get("coordinateTransformations"), list
+            )
+            if geometry_ok and has_transform:
+                scale = list(level_geometry(ms, j, shapes)[0])
             where = f"{field}.datasets[{j}]"
             if (
                 shape is not None

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MetadataError, NotOmeZarrError, UnsupportedVersionError
+from .geometry import compose_axis_aligned
 from .model import SUPPORTED_READ, Axis, Dataset, Multiscale
 
 __all__ = ["normalize_version", "ome_attrs", "parse_multiscales", "parse_image", "path_list"]
@@ -74,7 +75,7 @@ def _transforms(
         raise MetadataError(
             "coordinateTransformations must be a list", store=store, path=path, field=field
         )
-    scale = translation = None
+    steps: list[tuple[str, tuple[float, ...]]] = []
     for i, tr in enumerate(items):
         kind = tr.get("type") if isinstance(tr, Mapping) else None
         where = f"{field}[{i}]"
@@ -112,19 +113,8 @@ def _transforms(
                 path=path,
                 field=where,
             ) from None
-        if kind == "scale":
-            scale = (
-                values
-                if scale is None
-                else tuple(a * b for a, b in zip(scale, values, strict=True))
-            )
-        else:
-            translation = (
-                values
-                if translation is None
-                else tuple(a + b for a, b in zip(translation, values, strict=True))
-            )
-    return scale, translation
+        steps.append((kind, values))
+    return compose_axis_aligned(steps)
 
 
 def _axes(raw: Any, version: str | None, *, store, path, field: str) -> tuple[Axis, ...] | None:
