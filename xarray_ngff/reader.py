@@ -26,6 +26,7 @@ indexed backend arrays for ``chunks=None``. Missing chunks read as the fill valu
 from __future__ import annotations
 
 import functools
+import json
 import posixpath
 import warnings
 from collections.abc import Mapping
@@ -56,6 +57,7 @@ from .metadata.model import Multiscale
 from .metadata.parse import ome_attrs, parse_multiscales
 from .pyramid import level_name
 from .store import NgffStore, open_store, translate_errors
+from .transforms import TRANSFORMS_ATTR
 
 __all__ = ["from_ngff_zarr", "open_ngff_groups", "open_ngff_image_level", "NgffBackendArray"]
 
@@ -182,14 +184,17 @@ def _coords(
     translation: tuple[float, ...],
     channel_names: list[str] | None,
 ) -> xr.Coordinates:
-    axes = tuple((a.name, a.type, a.unit) for a in ms.axes)
+    axes = tuple(
+        (a.name, a.type, a.unit, None if a.orientation is None else json.dumps(a.orientation))
+        for a in ms.axes
+    )
     names = tuple(channel_names) if channel_names is not None else None
     return _coords_cached(axes, tuple(shape), tuple(scale), tuple(translation), names)
 
 
 @functools.lru_cache(maxsize=512)
 def _coords_cached(
-    axes: tuple[tuple[str, str | None, str | None], ...],
+    axes: tuple[tuple[str, str | None, str | None, str | None], ...],
     shape: tuple[int, ...],
     scale: tuple[float, ...],
     translation: tuple[float, ...],
@@ -209,7 +214,7 @@ def _coords_cached(
         list(channel_names) if channel_names is not None and "c" in dims else None,
     )
     # axes outside t/c/z/y/x (allowed by NGFF) still get coordinates when space or time
-    for i, (d, kind, unit) in enumerate(axes):
+    for i, (d, kind, unit, _) in enumerate(axes):
         if d in NGFF_DIMS or kind not in ("space", "time"):
             continue
         attrs: dict[str, Any] = {"spacing": scale[i]}
@@ -217,6 +222,9 @@ def _coords_cached(
             attrs["units"] = unit
         values = translation[i] + scale[i] * np.arange(shape[i], dtype=np.float64)
         coords[d] = xr.Variable(d, values, attrs)
+    for d, _, _, orientation in axes:  # RFC-4 orientation stays on the coordinate
+        if orientation is not None and d in coords:
+            coords[d].attrs["orientation"] = json.loads(orientation)
     return xr.Coordinates(coords)
 
 
@@ -259,12 +267,19 @@ def _image_levels(
         path=where,
     )
     var = _variable_name(ms)
+    systems = {}
+    if ms.coordinate_systems:  # 0.6: the systems travel with the image (see transforms.py)
+        systems[TRANSFORMS_ATTR] = {
+            "intrinsic": ms.intrinsic,
+            "coordinateSystems": [dict(c) for c in ms.coordinate_systems],
+            "coordinateTransformations": [dict(t) for t in ms.transforms],
+        }
     out: dict[str, xr.Dataset] = {}
     for k, (ds, array, shape) in enumerate(zip(ms.datasets, arrays, shapes, strict=True)):
         scale, translation = level_geometry(ms, k, shapes)
         coords = _coords(ms, shape, scale, translation, names)
         full = _join(path, ds.path)
-        variable = xr.Variable(dims, _lazy_data(array, nstore, full, chunks))
+        variable = xr.Variable(dims, _lazy_data(array, nstore, full, chunks), systems)
         shards = getattr(array, "shards", None)
         variable.encoding = {
             "source": nstore.name,

@@ -128,7 +128,9 @@ from .image import (
     validate_dims,
 )
 from .metadata.emit import image_attrs
+from .metadata.emit_v06 import check_expressible
 from .metadata.model import SUPPORTED_WRITE, Multiscale
+from .metadata.versions import VERSIONS
 from .methods import WINDOW_CENTRED, gaussian_radius, reduce_block
 from .omero import check_omero, choose_level, compute_omero
 from .pyramid import (
@@ -140,6 +142,7 @@ from .pyramid import (
     to_multiscales,
     tree_levels,
 )
+from .transforms import with_systems
 
 __all__ = ["to_ngff_zarr", "default_compressors"]
 
@@ -389,9 +392,9 @@ def _normalize_cps(
 ) -> dict[str, int] | None:
     if chunks_per_shard is None:
         return None
-    if version != "0.5":
+    if VERSIONS[version].zarr_format != 3:
         raise InvalidChunksError(
-            f"chunks_per_shard needs OME-NGFF 0.5 (Zarr v3 sharding); version={version!r} "
+            f"chunks_per_shard needs OME-NGFF 0.5 or later (Zarr v3 sharding); version={version!r} "
             "is Zarr v2, which has no shards",
             store=label,
             field="chunks_per_shard",
@@ -528,12 +531,21 @@ def _prepare_levels(
     return out, order
 
 
-def _metadata(tree: xr.DataTree | None, levels: list[xr.DataArray], order, name: str) -> Multiscale:
+def _metadata(
+    tree: xr.DataTree | None,
+    levels: list[xr.DataArray],
+    order,
+    name: str,
+    version: str = "0.5",
+    drop_transforms: bool = False,
+) -> Multiscale:
     method = meta = None
     if tree is not None:
         parsed = multiscale_from_tree(tree)
         method, meta = parsed.type, parsed.metadata
-    return multiscale_from_levels(levels, name, method, metadata=meta, order=order)
+    ms = multiscale_from_levels(levels, name, method, metadata=meta, order=order)
+    # 0.6 systems and transforms the image carries; refused below 0.6 unless dropped
+    return check_expressible(with_systems(ms, levels[0]), version, drop_transforms)
 
 
 # -- staged pyramids: level k+1 computed from level k as written ------------------------------
@@ -777,6 +789,7 @@ def to_ngff_zarr(
     compute: bool = True,
     progress: bool = False,
     omero: Mapping[str, Any] | bool | None = None,
+    drop_transforms: bool = False,
 ) -> Any:
     """Write a multiscale pyramid as OME-Zarr, out of core.
 
@@ -788,7 +801,8 @@ def to_ngff_zarr(
         A pyramid (:func:`~xarray_ngff.to_multiscales`) or a single NGFF image, which gets
         the default pyramid.
     version
-        ``"0.5"`` (Zarr v3, default) or ``"0.4"`` (Zarr v2).
+        ``"0.5"`` (Zarr v3, default), ``"0.6"`` (Zarr v3, coordinate systems) or ``"0.4"``
+        (Zarr v2).
     chunks_per_shard
         Chunks per shard: an int for every dim, a tuple in NGFF dim order (t, c, z, y, x) or
         a dict per dim (missing dims: 1). The shard shape is chunk shape x count, capped at
@@ -814,6 +828,10 @@ def to_ngff_zarr(
         ``None``: write ``omero`` (labels, colours, windows from quantiles of a low-resolution
         level) for 0.5 always and for 0.4 when the image has channel names; a mapping: write
         it as given; ``False``: write none.
+    drop_transforms
+        Writing 0.4/0.5 an image that carries 0.6 coordinate systems or transforms beyond its
+        intrinsic one (``attrs["ngff_transforms"]``) raises ``UnsupportedVersionError``;
+        ``True`` writes the intrinsic geometry only and drops the rest.
 
     Returns
     -------
@@ -877,7 +895,9 @@ def to_ngff_zarr(
         )
     dtype = dtypes.pop()
     codecs = _compressors(compressors, version, label)
-    multiscale = _metadata(tree, [lvl.transpose(*order) for lvl in levels], order, name)
+    multiscale = _metadata(
+        tree, [lvl.transpose(*order) for lvl in levels], order, name, version, drop_transforms
+    )
 
     sizes = dict(zip(order, prepared[0].data.shape, strict=True))
     n_channels = sizes.get("c", 1)
@@ -887,7 +907,7 @@ def to_ngff_zarr(
     if isinstance(omero, Mapping):
         omero_given = check_omero(omero, n_channels, store=label)
     elif omero is None:
-        if version == "0.5" or channel_names is not None:
+        if VERSIONS[version].envelope or channel_names is not None:
             labels = channel_names or (
                 [name] if n_channels == 1 else [f"c{i}" for i in range(n_channels)]
             )
