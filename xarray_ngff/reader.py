@@ -55,6 +55,7 @@ from .metadata.geometry import level_geometry
 from .metadata.labels import parse_labels_group
 from .metadata.model import Multiscale
 from .metadata.parse import ome_attrs, parse_multiscales
+from .metadata.scene import scene_image_paths
 from .pyramid import level_name
 from .store import NgffStore, open_store, translate_errors
 from .transforms import TRANSFORMS_ATTR
@@ -380,6 +381,8 @@ def _kind(nstore: NgffStore, path: str, attrs: Mapping[str, Any]) -> str:
         return "image"
     if "well" in body:
         return "well"
+    if "scene" in body:
+        return "scene"
     raise NotOmeZarrError(
         "no OME-NGFF metadata (multiscales, plate, well or bioformats2raw.layout) in the "
         f"group attributes {sorted(attrs)}",
@@ -398,8 +401,9 @@ def open_ngff_groups(
 ) -> dict[str, xr.Dataset]:
     """Every node of an OME-Zarr hierarchy as ``{"/node/path": Dataset}``.
 
-    Handles images (with their labels), bioformats2raw collections (every series) and plates
-    (delegated to :mod:`xarray_ngff.hcs`). Paths start with ``/``; ``"/"`` is the root.
+    Handles images (with their labels), bioformats2raw collections (every series), 0.6
+    scenes (every image a scene transform names, under its path) and plates (delegated to
+    :mod:`xarray_ngff.hcs`). Paths start with ``/``; ``"/"`` is the root.
 
     Examples
     --------
@@ -426,6 +430,11 @@ def open_ngff_groups(
                 nodes[_join(series, key)] = ds
     elif kind == "image":
         nodes = _image_nodes(nstore, path, chunks)
+    elif kind == "scene":
+        nodes = {"": xr.Dataset(attrs=attrs)}
+        for image in scene_image_paths(attrs, store=nstore.name, path=path or "/"):
+            for key, ds in _image_nodes(nstore, _join(path, image), chunks).items():
+                nodes[_join(image, key)] = ds
     else:
         raise PlateError(
             "this group is a single well: open the plate root instead",
@@ -455,9 +464,13 @@ def open_ngff_image_level(
     attrs = nstore.attrs(path)
     kind = _kind(nstore, path, attrs)
     if kind != "image":
-        if kind == "bioformats2raw":
-            choices = _bf2raw_series_paths(nstore, path)
-            hint = f"series {choices}"
+        if kind in ("bioformats2raw", "scene"):
+            choices = (
+                _bf2raw_series_paths(nstore, path)
+                if kind == "bioformats2raw"
+                else scene_image_paths(attrs, store=nstore.name, path=path or "/")
+            )
+            hint = f"{'series' if kind == 'bioformats2raw' else 'images'} {choices}"
             raise MetadataError(
                 f"this group is a {kind} collection, not one image: choose one with "
                 f"image=... ({hint}), or open the whole hierarchy with "

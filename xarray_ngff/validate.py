@@ -35,6 +35,7 @@ from .errors import MissingArrayError, NgffError, ValidationError
 from .metadata.bf2raw import LAYOUT_KEY
 from .metadata.geometry import level_geometry
 from .metadata.parse import normalize_version, ome_attrs, parse_multiscales
+from .metadata.versions import VERSIONS
 from .store import NgffStore, open_store
 
 __all__ = ["validate_store", "validate_attrs", "validate_document", "raise_for_problems"]
@@ -186,7 +187,7 @@ def _model_rules(attrs: Mapping[str, Any], version: str, kind: str) -> list[tupl
 
 
 def _metadata_rules(
-    attrs: Mapping[str, Any], kind: str
+    attrs: Mapping[str, Any], kind: str, strict: bool = False
 ) -> tuple[str | None, list[tuple[str, str]]]:
     try:
         outer, body = ome_attrs(attrs)
@@ -197,14 +198,25 @@ def _metadata_rules(
         version = normalize_version(raw) if raw is not None else None
     except NgffError as err:
         return None, [("version", err.message)]
+    if version is not None and VERSIONS[version].transforms == "rfc5":
+        from ._validate_v06 import problems_v06
+
+        problems = problems_v06(attrs, kind, strict=strict)
+        if version != "0.6":
+            problems.insert(0, ("version", f"{raw!r} is not a released 0.6 version"))
+        return version, problems
     if version in ("0.4", "0.5"):
+        if kind == "scene":
+            return version, [("ome.scene", f"scenes need OME-NGFF 0.6, not {raw or version!r}")]
+        if kind == "ome":
+            return version, []
         return version, _model_rules(attrs, version, kind)
     if kind in ("image", "label"):
         return version, _legacy_image_rules(body, version)
     return version, []
 
 
-_KINDS = ("image", "label", "labels", "plate", "well", "bioformats2raw")
+_KINDS = ("image", "label", "labels", "plate", "well", "bioformats2raw", "scene", "ome")
 
 
 def _guess_kind(body: Mapping[str, Any]) -> str:
@@ -218,15 +230,27 @@ def _guess_kind(body: Mapping[str, Any]) -> str:
         return "well"
     if "labels" in body and "multiscales" not in body:
         return "labels"
+    if "scene" in body and "multiscales" not in body:
+        return "scene"
+    if "series" in body and "multiscales" not in body:
+        return "ome"  # the OME group of a bioformats2raw collection
     return "image"
 
 
-def validate_attrs(attrs: Mapping[str, Any], kind: str | None = None) -> list[str]:
+def validate_attrs(
+    attrs: Mapping[str, Any],
+    kind: str | None = None,
+    *,
+    strict: bool = False,
+    version: str | None = None,
+) -> list[str]:
     """Problems of one group's attributes with the runtime rules (ome-zarr-models for 0.4/0.5,
     this module's rules for 0.1–0.3), without looking at arrays.
 
     ``kind`` is one of ``image``, ``label``, ``labels``, ``plate``, ``well``,
-    ``bioformats2raw`` (default: guessed from the keys). Each problem is ``"field: message"``.
+    ``bioformats2raw``, ``scene`` (default: guessed from the keys). Each problem is
+    ``"field: message"``. ``strict`` adds the SHOULDs for 0.6 (the ``strict_*`` schemas);
+    ``version`` judges the document as that version (default: the one it declares).
 
     Examples
     --------
@@ -240,7 +264,12 @@ def validate_attrs(attrs: Mapping[str, Any], kind: str | None = None) -> list[st
     kind = kind or _guess_kind(body)
     if kind not in _KINDS:
         raise NgffError(f"kind={kind!r} is not one of {_KINDS}", field="kind")
-    version, problems = _metadata_rules(attrs, kind)
+    if version is not None and VERSIONS[version].transforms == "rfc5":
+        # judged as 0.6 whatever the document says (a 0.6 suite, ``--version``)
+        from ._validate_v06 import problems_v06
+
+        return [f"{f}: {m}" for f, m in problems_v06(attrs, kind, strict=strict)]
+    version, problems = _metadata_rules(attrs, kind, strict)
     if version == "0.5" and kind == "plate":
         problems.extend(_plate_path_rules(body))
     return [f"{f}: {m}" for f, m in problems]
@@ -285,7 +314,7 @@ class _Walker:
     def metadata(self, path: str, attrs: Mapping[str, Any], kind: str) -> str | None:
         """Check a document with the rules of its version; returns the short version."""
         version, problems = _metadata_rules(attrs, kind)
-        expected_format = 3 if version == "0.5" else 2
+        expected_format = VERSIONS[version].zarr_format if version is not None else 2
         if version is not None and self.nstore.zarr_format != expected_format:
             problems.append(
                 (
@@ -329,7 +358,9 @@ class _Walker:
         if not isinstance(datasets, list):
             return
         axes = entry.get("axes")
-        if isinstance(axes, list):
+        if ms is not None and ms.coordinate_systems:  # 0.6: the intrinsic system's axes
+            names = list(ms.axis_names)
+        elif isinstance(axes, list):
             names = [a.get("name") if isinstance(a, Mapping) else a for a in axes]
         elif version in ("0.1", "0.2", None):
             names = list(_LEGACY_AXES)
@@ -360,7 +391,7 @@ class _Walker:
                     f"array {dpath!r} has {array.ndim} dimensions but there are "
                     f"{len(names)} axes {names}",
                 )
-            if version == "0.5" and names is not None:
+            if version is not None and VERSIONS[version].envelope and names is not None:
                 dim_names = getattr(array.metadata, "dimension_names", None)
                 if dim_names is None or list(dim_names) != names:
                     self.p.add(
@@ -521,8 +552,23 @@ class _Walker:
             self.image(path, attrs, label="image-label" in body)
         elif "well" in body:
             self.metadata(path, attrs, "well")
+        elif "scene" in body:
+            self.scene(path, attrs)
         else:
             self.p.add(path, "attributes", "no OME-NGFF metadata in the group attributes")
+
+    def scene(self, path: str, attrs: Mapping[str, Any]) -> None:
+        from .metadata.scene import scene_image_paths
+
+        self.metadata(path, attrs, "scene")
+        try:
+            images = scene_image_paths(attrs)
+        except NgffError:
+            return  # reported by the schema
+        for image in images:
+            child = self.attrs(_join(path, image))
+            if child is not None:
+                self.node(_join(path, image), child)
 
 
 def validate_store(store: Any, storage_options: Mapping[str, Any] | None = None) -> list[str]:
