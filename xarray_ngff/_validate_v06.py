@@ -39,7 +39,7 @@ _LINE_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
 
 
 def load_document(text: str) -> Any:
-    """JSON, allowing the whole-line ``//`` comments of the spec's JSONC examples.
+    r"""JSON, allowing the whole-line ``//`` comments of the spec's JSONC examples.
 
     Examples
     --------
