@@ -169,9 +169,10 @@ def problems_v06(
     >>> doc = {"ome": {"version": "0.6", "multiscales": [{"coordinateSystems": [
     ...     {"name": "p", "axes": [{"name": "y", "type": "space"}, {"name": "x",
     ...     "type": "space"}]}], "datasets": [{"path": "0", "coordinateTransformations": [
-    ...     {"type": "scale", "scale": [1, 1], "input": "0", "output": "q"}]}]}]}}
-    >>> problems_v06(doc, "image")  # doctest: +ELLIPSIS
-    [('ome.multiscales[0].datasets[0].coordinateTransformations', "output 'q' is not in ...")]
+    ...     {"type": "scale", "scale": [1, 1], "input": {"path": "0"},
+    ...      "output": {"name": "q"}}]}]}]}}
+    >>> problems_v06(doc, "image")
+    [('ome.multiscales[0].datasets[0].coordinateTransformations', "output 'q' is not in coordinateSystems ['p']")]
     """
     import jsonschema
 
