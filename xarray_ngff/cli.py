@@ -1,4 +1,4 @@
-"""The ``xarray-ngff`` command line: ``convert``, ``info`` and ``validate``.
+"""The ``xarray-ngff`` command line: ``convert``, ``info``, ``validate`` and ``transform``.
 
 Install with the ``cli`` extra (``pip install "xarray-ngff[cli]"``), then::
 
@@ -6,6 +6,7 @@ Install with the ``cli`` extra (``pip install "xarray-ngff[cli]"``), then::
     xarray-ngff convert scan.ome.tif scan.ome.zarr --chunks 128 --chunks-per-shard 4
     xarray-ngff info scan.ome.zarr            # a tree; --json for machines
     xarray-ngff validate scan.ome.zarr        # exit status 1 when there are problems
+    xarray-ngff transform scene.ome.zarr tileA/physical world '[[1, 2]]'
 
 Exit status: 0 on success, 1 when ``validate`` finds problems, 2 on any error (bad options,
 unreadable input, a failed write). Errors print one line; ``--debug`` shows the traceback.
@@ -37,7 +38,9 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from ._cli_v06 import add_transform_parser, run_transform, validate_json_document
 from .errors import NgffError
+from .metadata.versions import VERSIONS, WRITABLE
 
 __all__ = [
     "main",
@@ -323,10 +326,12 @@ def convert(
         raise CliError("give either INPUT or --sample NAME (not both)")
     if _output_exists(output) and not overwrite:
         raise CliError(f"{output!r} exists; pass --overwrite to replace it")
-    if version not in ("0.4", "0.5"):
-        raise CliError(f"--version: {version!r} must be 0.4 or 0.5")
-    if chunks_per_shard is not None and version != "0.5":
-        raise CliError("--chunks-per-shard needs --version 0.5 (sharding is a Zarr v3 feature)")
+    if version not in WRITABLE:
+        raise CliError(f"--version: {version!r} must be one of {', '.join(WRITABLE)}")
+    if chunks_per_shard is not None and VERSIONS[version].zarr_format != 3:
+        raise CliError(
+            "--chunks-per-shard needs --version 0.5 or 0.6 (sharding is a Zarr v3 feature)"
+        )
     compressors = make_compressors(compressor, version)
     if sample is not None:
         if dims is not None:
@@ -733,7 +738,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pyr.add_argument("--chunks", help="chunk shape: 128, 16,128,128 or z=16,y=128,x=128")
     out = conv.add_argument_group("output (to_ngff_zarr)")
-    out.add_argument("--version", dest="ngff_version", choices=("0.4", "0.5"), default="0.5")
+    out.add_argument("--version", dest="ngff_version", choices=WRITABLE, default="0.5")
     out.add_argument(
         "--chunks-per-shard", help="shard = chunks × this: 2, 1,4,4 or z=1,y=4,x=4 (needs 0.5)"
     )
@@ -760,9 +765,10 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="check an OME-Zarr against the specification; exit 1 when there are problems",
     )
-    val.add_argument("store", metavar="STORE")
+    val.add_argument("store", metavar="STORE", help="a store, or one attributes document (.json)")
     val.add_argument("--json", action="store_true", help="print JSON")
     val.add_argument("--storage-options", help="fsspec options for remote stores, as JSON")
+    add_transform_parser(sub, common)
     return parser
 
 
@@ -831,6 +837,8 @@ def _run_validate(args: argparse.Namespace, quiet: bool) -> int:
     store = args.store
     if "://" not in store and not pathlib.Path(store).exists():
         raise CliError(f"{store!r} does not exist")
+    if store.endswith(".json") and pathlib.Path(store).is_file():
+        return validate_json_document(store, args.json, quiet)
     problems = list(validate_store(store, storage_options=_storage_options(args.storage_options)))
     if args.json:
         print(json.dumps({"store": store, "valid": not problems, "problems": problems}, indent=2))
@@ -866,7 +874,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     debug = getattr(args, "debug", False)
     quiet = getattr(args, "quiet", False)
-    handlers = {"convert": _run_convert, "info": _run_info, "validate": _run_validate}
+    handlers = {
+        "convert": _run_convert,
+        "info": _run_info,
+        "validate": _run_validate,
+        "transform": lambda a, q: run_transform(a, _storage_options(a.storage_options)),
+    }
     try:
         return handlers[args.command](args, quiet)
     except KeyboardInterrupt:
