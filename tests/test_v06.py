@@ -380,3 +380,15 @@ def test_random_axis_aligned_chains(tmp_path_factory, level, chain):
     np.testing.assert_allclose(
         xn.transform_points(path, "world", "physical", mapped), pts, atol=1e-7
     )
+
+
+def test_bioformats2raw_06(tmp_path):
+    path = tmp_path / "bf.ome.zarr"
+    root = zarr.open_group(str(path), mode="w", zarr_format=3)
+    root.attrs["ome"] = {"version": "0.6", "bioformats2raw.layout": 3}
+    root.create_group("OME").attrs["ome"] = {"version": "0.6", "series": ["0", "1"]}
+    data = [write_v06_image(None, group=root.create_group(s), name=f"s{s}") for s in "01"]
+    tree = xn.from_ngff_zarr(path)
+    np.testing.assert_array_equal(tree["1/scale1"]["s1"].values, data[1][1])
+    assert tree["0/scale0"]["s0"].ngff.translation == {"y": 10.0, "x": -3.0}
+    assert xn.validate_store(path) == []
