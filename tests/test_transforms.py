@@ -313,3 +313,23 @@ def test_official_transformation_examples_parse_and_apply():
             )
             assert out.shape == (1, n_out), path.name
     assert seen >= set(TRANSFORM_TYPES) - {"displacements", "coordinates"}
+
+
+def test_docs_scene_example(tmp_path, monkeypatch):
+    import sys
+
+    import xarray as xr
+
+    monkeypatch.syspath_prepend(str(pathlib.Path(__file__).resolve().parents[1] / "docs"))
+    sys.modules.pop("scene_example", None)
+    from scene_example import write_example_scene
+
+    path = tmp_path / "scene.ome.zarr"
+    write_example_scene(path)
+    tree = xr.open_datatree(path, engine="ngff")
+    assert sorted(tree.children) == ["tileA", "tileB"]
+    out = xn.transform_points(tree, "tileB/physical", "world", [[0.0, 0.0], [0.0, 10.0]])
+    np.testing.assert_allclose(out, [[6.0, 26.0], [1.0, 34.660254]], atol=1e-6)
+    back = xn.transform_points(tree, "tileA/physical", "tileB/physical", [[6.0, 26.0]])
+    np.testing.assert_allclose(back, [[0.0, 0.0]], atol=1e-12)
+    assert xn.validate_store(path) == []
