@@ -202,6 +202,30 @@ def test_prerelease_versions_read_but_flagged(tmp_path, version):
     assert (problems == []) == (version == "0.6rc0"), problems
 
 
+def test_snake_case_drafts_read_but_non_conformant(tmp_path):
+    path = tmp_path / "a.ome.zarr"
+    by_dim = {
+        "type": "byDimension",
+        "input": {"name": "physical"},
+        "output": {"name": "world"},
+        "transformations": [
+            {
+                "transformation": {"type": "scale", "scale": [2.0]},
+                "input_axes": [0],
+                "output_axes": [0],
+            },
+            {
+                "transformation": {"type": "translation", "translation": [5.0]},
+                "input_axes": [1],
+                "output_axes": [1],
+            },
+        ],
+    }
+    write_v06_image(path, systems=[WORLD], transforms=[by_dim])
+    np.testing.assert_allclose(xn.transform_points(path, "physical", "world", [[1, 1]]), [[2, 6]])
+    assert any("coordinateTransformations" in p for p in xn.validate_store(path))
+
+
 def test_string_refs_read_but_non_conformant(tmp_path):
     path = tmp_path / "a.ome.zarr"
     write_v06_image(path, systems=[WORLD])
@@ -371,6 +395,10 @@ def test_random_axis_aligned_chains(tmp_path_factory, level, chain):
     img = xn.from_ngff_zarr(path)["scale1"]["img"]
     yy, xx = np.meshgrid(img.y.values, img.x.values, indexing="ij")
     pts = np.stack([yy.ravel(), xx.ravel()], axis=1)
+    # the reader's coordinates are the level's transform applied to the array indices
+    iy, ix = np.meshgrid(np.arange(img.sizes["y"]), np.arange(img.sizes["x"]), indexing="ij")
+    index = np.stack([iy.ravel(), ix.ravel()], axis=1)
+    np.testing.assert_allclose(xn.transform_points(path, "s1/", "physical", index), pts, atol=1e-9)
     mapped = xn.transform_points(path, "physical", "world", pts)
     world = img.ngff.in_system("world")
     wy, wx = np.meshgrid(world.y.values, world.x.values, indexing="ij")

@@ -25,7 +25,12 @@ from ._transform_graph import Field, TransformGraph, apply, axis_aligned
 from .errors import NgffError
 from .metadata.geometry import level_geometry
 from .metadata.parse import ome_attrs, parse_multiscales
-from .metadata.transforms import Transform, parse_coordinate_system, parse_transform
+from .metadata.transforms import (
+    CoordinateSystem,
+    Transform,
+    parse_coordinate_system,
+    parse_transform,
+)
 
 __all__ = [
     "TRANSFORMS_ATTR",
@@ -137,10 +142,29 @@ def _add_image(graph: TransformGraph, src: _Source, path: str, seen: set[str]) -
             path,
             parse_coordinate_system(raw, path=path, field=f"coordinateSystems[{i}]"),
         )
+    _add_arrays(graph, path, entry)
     raw_ts = entry.get("coordinateTransformations", entry.get("coordinate_transformations"))
     for i, raw in enumerate(raw_ts or []):
         t = parse_transform(raw, path=path, field=f"coordinateTransformations[{i}]")
         _add_edge(graph, src, path, t, seen)
+
+
+def _add_arrays(graph: TransformGraph, path: str, entry: Mapping[str, Any]) -> None:
+    """Each level array is a node too, addressed ``"<array path>/"`` (its index space)."""
+    for j, d in enumerate(entry.get("datasets") or []):
+        if not isinstance(d, Mapping) or not isinstance(d.get("path"), str):
+            continue
+        raw = d.get("coordinateTransformations")
+        if not isinstance(raw, list) or len(raw) != 1:
+            continue
+        field = f"datasets[{j}].coordinateTransformations[0]"
+        t = parse_transform(raw[0], path=path, field=field)
+        target = (path, t.output.name if t.output is not None else None)
+        if target not in graph.systems:
+            continue
+        array = (_join(path, d["path"]), "")
+        graph.add_system(array[0], CoordinateSystem("", graph.systems[target].axes))
+        graph.add_transform(array, target, t)
 
 
 def _add_edge(graph: TransformGraph, src: _Source, group: str, t, seen: set[str]) -> None:
@@ -224,7 +248,8 @@ def transform_points(
         A store (path, URL) or a DataTree read with xarray-ngff.
     source, target
         System names; where a name occurs in several images, ``"image/path/name"`` or
-        ``(path, name)``.
+        ``(path, name)``. A level array's index space is ``"<array path>/"`` (``"s0/"``,
+        ``"tileA/s0/"``).
     points
         ``(N, ndim)`` in the source system's axis order (a single point may be 1-D).
 
@@ -290,6 +315,8 @@ def coordinate_systems(tree: Any) -> list[dict[str, Any]]:
     graph = graph_of(tree)
     out = []
     for (path, name), cs in graph.systems.items():
+        if not name:  # a level array's index space
+            continue
         out.append(
             {
                 "name": name,
