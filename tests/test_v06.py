@@ -294,6 +294,12 @@ def test_plate_06_round_trip(tmp_path):
     np.testing.assert_array_equal(field["scale0"]["image"].values, img.values)
     assert field["scale1"]["image"].ngff.scale == {"y": 4.0, "x": 4.0}
     assert xn.validate_store(path) == []
+    nz = pytest.importorskip("ngff_zarr")
+    theirs = nz.from_hcs_zarr(str(path))
+    assert [w.path for w in theirs.metadata.wells] == ["A/1", "B/2"]
+    ms_nz = theirs.get_well("B", "2").get_image(0)
+    np.testing.assert_array_equal(np.asarray(ms_nz.images[0].data), img.values)
+    assert ms_nz.images[1].scale == {"y": 4.0, "x": 4.0}
 
 
 def test_spatialdata_variants_read_as_geometry(tmp_path):
