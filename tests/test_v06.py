@@ -426,3 +426,53 @@ def test_bioformats2raw_06(tmp_path):
     np.testing.assert_array_equal(tree["1/scale1"]["s1"].values, data[1][1])
     assert tree["0/scale0"]["s0"].ngff.translation == {"y": 10.0, "x": -3.0}
     assert xn.validate_store(path) == []
+
+
+def test_ngff_zarr_scene_and_orientation(tmp_path):
+    nz = pytest.importorskip("ngff_zarr")
+    from ngff_zarr import CoordinateSystemIdentifier as Ref
+    from ngff_zarr.v06.zarr_metadata import Affine, Axis, CoordinateSystem, Translation
+
+    data = np.arange(16 * 20, dtype="uint16").reshape(16, 20)
+    images = {
+        name: nz.to_multiscales(
+            nz.to_ngff_image(pixels, dims=("y", "x"), scale={"y": 0.5, "x": 0.5}),
+            scale_factors=[2],
+        )
+        for name, pixels in (("a", data), ("b", data[::-1].copy()))
+    }
+    world = CoordinateSystem(
+        name="world", axes=[Axis(name="y", type="space"), Axis(name="x", type="space")]
+    )
+    transforms = [
+        Translation(
+            input=Ref(name="intrinsic", path="a"), output=Ref(name="world"), translation=[10.0, 0.0]
+        ),
+        Affine(
+            input=Ref(name="intrinsic", path="b"),
+            output=Ref(name="world"),
+            affine=[[0.0, 1.0, 0.0], [1.0, 0.0, 5.0]],
+        ),
+    ]
+    path = tmp_path / "scene.ome.zarr"
+    nz.to_ngff_zarr(str(path), nz.NgffScene(images, transforms, [world]), version="0.6")
+    tree = xr.open_datatree(path, engine="ngff")
+    np.testing.assert_array_equal(tree["b/scale0"]["image"].values, data[::-1])
+    np.testing.assert_allclose(
+        xn.transform_points(tree, "b/intrinsic", "world", [[1, 2]]), [[2, 6]]
+    )
+    np.testing.assert_allclose(
+        xn.transform_points(path, "a/intrinsic", "b/intrinsic", [[11, 2]]), [[-3, 21]]
+    )
+    assert xn.validate_store(path) == []
+    # RFC-4 orientation as ngff-zarr writes it into 0.5 axes
+    oriented = nz.to_multiscales(
+        nz.to_ngff_image(np.zeros((4, 6, 8), "uint8"), dims=("z", "y", "x")),
+        scale_factors=[],
+        orientation="LPS",
+    )
+    nz.to_ngff_zarr(str(tmp_path / "o.ome.zarr"), oriented, version="0.5")
+    axes = _attrs(tmp_path / "o.ome.zarr")["ome"]["multiscales"][0]["axes"]
+    img = xn.from_ngff_zarr(tmp_path / "o.ome.zarr")["scale0"]["image"]
+    assert [a.get("orientation") for a in img.ngff.axes] == [a.get("orientation") for a in axes]
+    assert any(a.get("orientation") for a in axes)
