@@ -333,3 +333,30 @@ def test_docs_scene_example(tmp_path, monkeypatch):
     back = xn.transform_points(tree, "tileA/physical", "tileB/physical", [[6.0, 26.0]])
     np.testing.assert_allclose(back, [[0.0, 0.0]], atol=1e-12)
     assert xn.validate_store(path) == []
+
+
+def test_link_to_a_label_image(tmp_path):
+    import zarr
+
+    path = tmp_path / "img.ome.zarr"
+    write_v06_image(
+        path,
+        transforms=[
+            {
+                "type": "translation",
+                "translation": [1.0, 2.0],
+                "input": {"name": "physical"},
+                "output": {"name": "physical", "path": "labels/cells"},
+            }
+        ],
+    )
+    labels = zarr.open_group(str(path), mode="r+").create_group("labels")
+    labels.attrs["ome"] = {"version": "0.6", "labels": ["cells"]}
+    write_v06_image(None, group=labels.create_group("cells"), name="cells")
+    out = xn.transform_points(path, "/physical", "labels/cells/physical", [[0.0, 0.0]])
+    np.testing.assert_allclose(out, [[1.0, 2.0]])
+    # the label's own levels are nodes too
+    np.testing.assert_allclose(
+        xn.transform_points(path, "labels/cells/s1/", "physical", [[0.0, 0.0]]),
+        [[10.25 - 1.0, -2.875 - 2.0]],
+    )

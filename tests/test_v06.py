@@ -476,3 +476,29 @@ def test_ngff_zarr_scene_and_orientation(tmp_path):
     img = xn.from_ngff_zarr(tmp_path / "o.ome.zarr")["scale0"]["image"]
     assert [a.get("orientation") for a in img.ngff.axes] == [a.get("orientation") for a in axes]
     assert any(a.get("orientation") for a in axes)
+
+
+def test_info_lists_scene_images_and_systems(tmp_path):
+    from v06_stores import write_scene
+
+    path = tmp_path / "scene.ome.zarr"
+    write_scene(path)
+    info = json.loads(_cli_json(["info", "--json", str(path)]))
+    assert info["layout"] == "scene" and info["version"] == "0.6"
+    assert [im["path"] for im in info["images"]] == ["tileA", "tileB"]
+    assert info["images"][0]["coordinate_systems"] == ["physical"]
+    assert main(["validate", str(path)]) == 0
+
+
+def test_early_draft_with_axes_reads(tmp_path):
+    from ngff_stores import write_image
+
+    path = tmp_path / "a.ome.zarr"
+    data = write_image(path, "0.5", dims="yx", shape=(8, 12), scale={"y": 0.5, "x": 0.5})
+    attrs = _attrs(path)
+    attrs["ome"]["version"] = "0.6.dev1"
+    zarr.open_group(str(path), mode="r+").attrs.put(attrs)
+    img = xn.from_ngff_zarr(path)["scale1"]["image"]
+    np.testing.assert_array_equal(img.values, data[1])
+    assert img.ngff.scale == {"y": 1.0, "x": 1.0}
+    assert xn.validate_store(path)  # not a conformant 0.6 document

@@ -468,6 +468,11 @@ def _describe_image(group: Any, path: str) -> dict[str, Any]:
         "version": version,
         "method": ms.type,
         "axes": axes,
+        **(
+            {"coordinate_systems": [c.get("name") for c in ms.coordinate_systems]}
+            if ms.intrinsic
+            else {}
+        ),
         "channels": channels,
         "levels": levels,
         "labels": labels,
@@ -521,6 +526,12 @@ def describe_store(
         info["layout"] = "bioformats2raw"
         series = sorted((k for k in root.group_keys() if k.isdigit()), key=int)
         for key in series:
+            info["images"].append(_describe_image(root[key], key))
+    elif "scene" in body:
+        from .metadata.scene import scene_image_paths
+
+        info["layout"] = "scene"
+        for key in scene_image_paths(dict(root.attrs), store=store, path="/"):
             info["images"].append(_describe_image(root[key], key))
     else:
         raise CliError(f"{store!r} holds no OME-NGFF metadata (no multiscales, plate or series)")

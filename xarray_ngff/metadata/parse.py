@@ -215,7 +215,13 @@ def parse_multiscales(
         if v is None and entry.get("version") is not None:
             v = normalize_version(entry["version"], store=store, path=path)
         version = version or v
-        if "coordinateSystems" in entry or (v is not None and VERSIONS[v].transforms == "rfc5"):
+        rfc5 = v is not None and VERSIONS[v].transforms == "rfc5"
+        # early 0.6 drafts may still list "axes" without coordinate systems
+        if (
+            "coordinateSystems" in entry
+            or "coordinate_systems" in entry
+            or (rfc5 and "axes" not in entry)
+        ):
             result.append(parse_v06_entry(entry, v, store=store, path=path, field=field))
             continue
         axes = _axes(entry.get("axes"), v, store=store, path=path, field=f"{field}.axes")
