@@ -71,3 +71,15 @@ def test_level_node_accessor_describes_the_level(img):
     ms = img.ngff.to_multiscales(scale_factors=[2], chunks=16)
     assert ms["scale1"].ngff.scale == ms.ngff.levels[1].ngff.scale
     assert ms["scale1"].ngff.scale["x"] == 2 * ms.ngff.scale["x"]
+
+
+def test_dataarray_to_zarr_refuses_an_existing_store_by_default(img, tmp_path):
+    path = tmp_path / "one.ome.zarr"
+    img.ngff.to_zarr(path)
+    before = sorted(p.name for p in path.rglob("*"))
+    with pytest.raises(xn.errors.StoreExistsError):
+        img.ngff.to_zarr(path)  # mode="w-", like the DataTree accessor
+    assert sorted(p.name for p in path.rglob("*")) == before
+    img.ngff.to_zarr(path, mode="w")
+    with pytest.raises(xn.NgffError, match="mode='w'"):
+        img.ngff.to_zarr(path, overwrite=True)

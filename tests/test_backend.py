@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
+import zipfile
+
 import dask.array as da
 import numpy as np
 import pytest
@@ -10,7 +14,7 @@ import zarr
 from ngff_stores import write_image, write_labels
 
 from xarray_ngff.backend import NgffBackendEntrypoint
-from xarray_ngff.errors import MetadataError, PlateError
+from xarray_ngff.errors import MetadataError, NgffError, PlateError
 
 
 @pytest.fixture
@@ -136,3 +140,93 @@ def test_open_dataset_on_plate_explains(tmp_path):
 def test_drop_variables(image_path):
     path, _ = image_path
     assert "image" not in xr.open_dataset(path, engine="ngff", drop_variables="image")
+
+
+# -- group= and closing (the first hour) ----------------------------------------------------
+
+
+@pytest.fixture
+def written(tmp_path):
+    import xarray_ngff as xn
+
+    path = tmp_path / "g.ome.zarr"
+    ms = xn.to_multiscales(xn.datasets.blobs_2d((64, 64)), [2, 4], chunks=32)
+    xn.to_ngff_zarr(path, ms)
+    return path, ms
+
+
+@pytest.mark.parametrize(
+    ("group", "k"),
+    [("scale1", 1), ("/scale2", 2), ("scale0/blobs", 0), ("/", 0), ("", 0)],
+)
+def test_open_dataset_group_names_a_level(written, group, k):
+    path, ms = written
+    ds = xr.open_dataset(path, engine="ngff", group=group)
+    assert ds["blobs"].shape == ms.ngff.levels[k].shape
+    np.testing.assert_allclose(ds.x.values, ms.ngff.levels[k].x.values)
+
+
+def test_open_dataset_group_of_a_stored_dataset_path(tmp_path):
+    write_image(tmp_path / "o.zarr", "0.4", levels=2)  # dataset paths "0", "1"
+    ds = xr.open_dataset(tmp_path / "o.zarr", engine="ngff", group="1")
+    assert ds["image"].shape == (2, 4, 6)
+
+
+def test_open_dataset_bad_group_lists_the_levels(written):
+    path, _ = written
+    with pytest.raises(NgffError, match=r"levels are \['scale0', 'scale1', 'scale2'\]") as info:
+        xr.open_dataset(path, engine="ngff", group="scale7")
+    assert info.value.field == "group"
+    with pytest.raises(NgffError, match="not both"):
+        xr.open_dataset(path, engine="ngff", group="scale1", level=1)
+
+
+def _open_handles(path) -> int:
+    fds = pathlib.Path("/proc/self/fd")
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            count += os.readlink(fd) == str(path)
+        except OSError:
+            pass
+    return count
+
+
+@pytest.mark.parametrize("layout", ["root", "folder"])
+def test_backend_objects_close_their_zip(written, tmp_path, layout):
+    if not pathlib.Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to count open files")
+    src, ms = written
+    archive = tmp_path / "g.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in sorted(src.rglob("*")):
+            if f.is_file():
+                rel = f.relative_to(src if layout == "root" else src.parent)
+                zf.write(f, str(rel))
+    archive = archive.resolve()
+    base = _open_handles(archive)
+    ds = xr.open_dataset(archive, engine="ngff", group="scale1")
+    assert _open_handles(archive) > base
+    np.testing.assert_array_equal(ds["blobs"].values, ms.ngff.levels[1].values)
+    ds.close()
+    assert _open_handles(archive) == base
+    tree = xr.open_datatree(archive, engine="ngff")
+    assert tree["scale2"]["blobs"].shape == (16, 16)
+    assert _open_handles(archive) > base
+    tree.close()
+    assert _open_handles(archive) == base
+    with xr.open_dataset(archive, engine="ngff") as ds:
+        assert ds["blobs"].shape == (64, 64)
+    assert _open_handles(archive) == base
+
+
+def test_open_dataset_group_below_a_plate(tmp_path):
+    import xarray_ngff as xn
+    from xarray_ngff.hcs import synthetic_plate
+
+    path = tmp_path / "p.ome.zarr"
+    xn.to_hcs_zarr(path, synthetic_plate(rows=1, columns=2, fields=2))
+    ds = xr.open_dataset(path, engine="ngff", group="A/2/1/scale1")
+    assert ds["image"].shape == (2, 16, 16)
+    assert int(ds["image"][1].max()) == 100 + 10 + 1  # well A/2, field 1, channel 1
+    assert xr.open_dataset(path, engine="ngff", group="A/1/0")["image"].shape == (2, 32, 32)

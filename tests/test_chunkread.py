@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import importlib.util
+import pathlib
 import pickle
+import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -12,6 +18,7 @@ from hypothesis import strategies as st
 from numcodecs import Zstd
 from zarr.codecs import BloscCodec, GzipCodec, TransposeCodec, ZstdCodec
 
+import xarray_ngff as xn
 from xarray_ngff import from_ngff_zarr, to_multiscales, to_ngff_image, to_ngff_zarr
 from xarray_ngff._chunkread import ChunkReader
 from xarray_ngff.errors import StoreError
@@ -146,21 +153,35 @@ def test_declines_when_zarr_uses_gpu_buffers(monkeypatch):
     assert ChunkReader.for_array(z) is None
 
 
-def test_pool_is_rebuilt_in_a_forked_child():
+def test_pools_are_rebuilt_in_a_forked_child():
     import os
 
+    import dask.array as da
+
     import xarray_ngff._chunkread as chunkread
+    from xarray_ngff import writer
 
     parent = chunkread._pool()
     assert chunkread._pool() is parent
+    assert not writer._FORKED  # no pool of our own for dask in the parent
+    assert isinstance(writer.fork_safe_dask(), contextlib.nullcontext)
     read, write = os.pipe()
     pid = os.fork()
-    if pid == 0:  # child: a fresh pool that runs work
-        ok = chunkread._pool() is not parent and chunkread._pool().submit(int, "7").result() == 7
-        os.write(write, b"1" if ok else b"0")
-        os._exit(0)
+    if pid == 0:  # child: the fork hooks dropped the inherited pools; fresh ones run work
+        ok = False
+        try:
+            ok = chunkread._POOL is None and writer._FORKED and writer._CHILD_POOL is None
+            ok = ok and chunkread._pool() is not parent
+            ok = ok and chunkread._pool().submit(int, "7").result() == 7
+            with writer.fork_safe_dask():
+                ok = ok and int(da.ones(6, chunks=2).sum().compute()) == 6
+            ok = ok and writer._CHILD_POOL is not None
+        finally:
+            os.write(write, b"1" if ok else b"0")
+            os._exit(0)
     os.waitpid(pid, 0)
     assert os.read(read, 1) == b"1"
+    assert chunkread._pool() is parent  # the parent's pool is untouched
 
 
 def test_without_zarrs_sync_pieces_zarr_reads(tmp_path, monkeypatch):
@@ -197,3 +218,112 @@ def test_dask_path_uses_it_and_reports_corrupt_chunks(tmp_path, monkeypatch):
     shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2] + b"\0" * 64)
     with pytest.raises(StoreError, match="scale0"):
         from_ngff_zarr(path)["scale0"]["image"].compute()
+
+
+# -- zarr internals that change: zarr-python reads instead, corrupt data still fails ---------
+
+
+def _stored_image(path, **write):
+    img = to_ngff_image(np.arange(32 * 32, dtype="u2").reshape(32, 32), dims=("y", "x"))
+    to_ngff_zarr(path, to_multiscales(img, [2], chunks=8), **write)
+    return img
+
+
+def _new_get_sync(self, key, buffer_prototype=None, byte_range=None):  # a renamed keyword
+    raise AssertionError("not reached: the old keyword fails first")
+
+
+def _decode_gone(self, buf):
+    raise AttributeError("'NDBuffer' object has no attribute 'as_ndarray_like'")
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+@pytest.mark.parametrize("change", ["get_sync signature", "decode attribute"])
+def test_changed_internals_fall_back_to_zarr(tmp_path, monkeypatch, change, version):
+    import zarr.storage
+
+    import xarray_ngff._chunkread as chunkread
+
+    img = _stored_image(tmp_path / "img.ome.zarr", version=version)
+    monkeypatch.setattr(chunkread, "_WARNED", False)
+    if change == "get_sync signature":
+        monkeypatch.setattr(zarr.storage.LocalStore, "get_sync", _new_get_sync)
+    elif version == "0.5":
+        monkeypatch.setattr(chunkread._V3Chain, "decode", _decode_gone)
+    else:
+        monkeypatch.setattr(ChunkReader, "_decode_v2", _decode_gone)
+    image = from_ngff_zarr(tmp_path / "img.ome.zarr")["scale0"]["image"]
+    with pytest.warns(xn.NgffWarning, match="chunk reader failed where zarr-python"):
+        np.testing.assert_array_equal(image.values, img.values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # reported once per process
+        np.testing.assert_array_equal(image.values, img.values)
+    # lazy path too, and the same array is not tried again
+    lazy = from_ngff_zarr(tmp_path / "img.ome.zarr", chunks=None)["scale0"]["image"]
+    np.testing.assert_array_equal(lazy.values, img.values)
+
+
+def test_after_a_fallback_that_array_skips_the_reader(monkeypatch):
+    import xarray_ngff._chunkread as chunkread
+
+    z = zarr.create_array({}, shape=(6,), chunks=(2,), dtype="u1")
+    z[:] = np.arange(6, dtype="u1")
+    reader = ChunkReader.for_array(z)
+    calls = []
+    monkeypatch.setattr(chunkread, "_WARNED", True)
+    monkeypatch.setattr(
+        ChunkReader, "read", lambda self, *a: calls.append(a) or _decode_gone(self, None)
+    )
+    assert reader[1:5].tolist() == [1, 2, 3, 4]
+    assert reader[:].tolist() == [0, 1, 2, 3, 4, 5]
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_corrupt_chunks_still_fail_and_keep_the_reader(tmp_path, zarr_format):
+    z = zarr.create_array(tmp_path / "a.zarr", shape=(8,), chunks=(4,), dtype="u2",
+                          zarr_format=zarr_format)  # fmt: skip
+    z[:] = np.arange(8, dtype="u2")
+    chunk = "0" if zarr_format == 2 else "c/0"
+    (tmp_path / "a.zarr" / chunk).write_bytes(b"\x01" * 5)  # neither zstd/blosc nor 8 bytes
+    reader = ChunkReader.for_array(zarr.open_array(tmp_path / "a.zarr", mode="r"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning: the data is what is wrong
+        with pytest.raises((RuntimeError, ValueError)):
+            reader[:]
+    assert reader._fallback is False
+    assert reader[4:].tolist() == [4, 5, 6, 7]  # the intact chunk still reads
+
+
+def test_every_zarr_internal_is_imported_under_the_guard():
+    import xarray_ngff._chunkread as chunkread
+
+    tree = ast.parse(pathlib.Path(chunkread.__file__).read_text())
+    guarded = {id(n) for t in tree.body if isinstance(t, ast.Try) for n in ast.walk(t)}
+    outside = [
+        n.lineno
+        for n in ast.walk(tree)
+        if id(n) not in guarded
+        and (
+            (isinstance(n, ast.ImportFrom) and (n.module or "").startswith("zarr"))
+            or (isinstance(n, ast.Import) and any(a.name.startswith("zarr.") for a in n.names))
+        )
+    ]
+    assert outside == []
+
+
+def test_a_zarr_without_the_internals_reads_through_zarr_python(monkeypatch):
+    import xarray_ngff._chunkread as chunkread
+
+    # a private copy of the module, imported while one zarr internal is missing
+    monkeypatch.setitem(sys.modules, "zarr.core.codec_pipeline", None)
+    spec = importlib.util.spec_from_file_location(
+        "xarray_ngff._chunkread_probe", chunkread.__file__
+    )
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    assert probe.SupportsSyncCodec is None
+    z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
+    z[:] = np.arange(4, dtype="u1")
+    assert probe.readable(z) is z
+    assert chunkread.readable(z) is not z  # the real module is untouched

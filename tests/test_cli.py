@@ -444,3 +444,14 @@ def test_cli_module_imports_without_extras():
     src = pathlib.Path(cli.__file__).read_text()
     top = src.split("def ", 1)[0]
     assert "import rich" not in top and "import tifffile" not in top and "imageio" not in top
+
+
+def test_one_line_errors_keep_their_notes():
+    from xarray_ngff.cli import _one_line
+    from xarray_ngff.errors import NgffError
+
+    err = NgffError("dims are wrong", field="dims")
+    err.add_note("while writing (store='x.zarr', path='scale0')")
+    assert _one_line(err) == (
+        "dims are wrong (field='dims'); while writing (store='x.zarr', path='scale0')"
+    )

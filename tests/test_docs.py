@@ -118,3 +118,82 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     back = namespace["back"]
     assert [lvl.shape for lvl in back.ngff.levels] == [(64, 256, 256), (32, 128, 128), (16, 64, 64)]
     assert back.ngff.levels[0].ngff.axes_units["z"] == "micrometer"
+
+
+# -- the first hour: what the README and docs promise works after the install they give -----
+
+
+def _extras() -> tuple[list[str], dict[str, list[str]]]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return project["dependencies"], project["optional-dependencies"]
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=\[ ;]", r, maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_cli_extra_holds_what_validate_needs():
+    core, extras = _extras()
+    assert "ome-zarr-models" in _names(extras["cli"])  # xarray-ngff validate after ".[cli]"
+    assert {"ome-zarr-models", "jsonschema"} <= _names(extras["validate"])
+    # the README promises img.pint.quantify() after its first command
+    assert "pint-xarray" in _names(core)
+    assert "`import pint_xarray`, then `img.pint.quantify()`" in (ROOT / "README.md").read_text()
+
+
+def test_install_lines_work_from_a_clone():
+    texts = {p: p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
+    texts[ROOT / "xarray_ngff" / "cli.py"] = (ROOT / "xarray_ngff" / "cli.py").read_text()
+    found = 0
+    for path, text in texts.items():
+        for m in re.finditer(r'pip install (?:-e )?("[^"]+"|\S+)', text):
+            if m.group(1).strip('"').startswith((".", "distributed", "pint")):
+                found += 1
+                continue
+            # the package-index form is only named as what comes once it is released
+            context = text[max(0, m.start() - 120) : m.end() + 40]
+            assert re.search(r"(?i)once\s+(it\s+is\s+)?released", context), (path, m.group(0))
+    assert found >= 5
+
+
+def test_pint_quantify_works_on_an_image():
+    pint_xarray = pytest.importorskip("pint_xarray")
+    import xarray_ngff as xn
+
+    assert pint_xarray is not None
+    img = xn.datasets.cells_3d()
+    quantified = img.pint.quantify()
+    assert str(quantified.x.data.units) == "micrometer"
+
+
+@pytest.mark.skipif(
+    os.environ.get("XARRAY_NGFF_FRESH_VENV") != "1",
+    reason="installs from the package index into a fresh venv (minutes, network): set "
+    "XARRAY_NGFF_FRESH_VENV=1 to run",
+)
+def test_first_hour_in_a_fresh_venv(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py, bin_ = venv / "bin" / "python", venv / "bin"
+    # the README's first command, from a copy of the clone
+    subprocess.run([str(py), "-m", "pip", "install", "-q", f"{ROOT}[cli]"], check=True)
+    run = {"cwd": tmp_path, "check": True, "capture_output": True, "text": True}
+    out = subprocess.run(
+        [str(bin_ / "xarray-ngff"), "convert", "--sample", "cells_3d", "cells.ome.zarr"], **run
+    )
+    assert "scale2" in out.stdout
+    subprocess.run([str(bin_ / "xarray-ngff"), "validate", "cells.ome.zarr"], **run)
+    script = (
+        "import pint_xarray, xarray as xr, xarray_ngff as xn, xarray_ngff.compat as nz\n"
+        "img = xn.datasets.cells_3d()\n"
+        "assert str(img.pint.quantify().x.data.units) == 'micrometer'\n"
+        "ds = xr.open_dataset('cells.ome.zarr', engine='ngff', group='scale1')\n"
+        "assert ds['cells'].shape[1] == img.shape[1] // 2\n"
+        "ds.close()\n"
+        "ms = nz.from_ngff_zarr('cells.ome.zarr', validate=True)\n"
+        "print([i.data.shape for i in ms.images])\n"
+    )
+    out = subprocess.run([str(py), "-c", script], **run)
+    assert out.stdout.startswith("[(")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import dask
 import dask.array as da
 import numpy as np
@@ -104,8 +106,8 @@ def test_level_size_is_floor():
     ("factors", "match"),
     [
         ([0], "positive integer"),
-        ([2, 3], "whole multiple"),
-        ([{"y": 2, "x": 2}, {"y": 3, "x": 4}], "whole multiple"),
+        ([4, 2], "smaller than the previous"),
+        ([{"y": 2, "x": 2}, {"y": 3, "x": 1}], "smaller than the previous"),
         ([{"t": 2}], "never downsampled"),
         ([{"q": 2}], "spatial dims"),
         ([2, 2], "repeats"),
@@ -201,6 +203,36 @@ def test_ramp_values_equal_their_coordinates(method):
         m = 2 if k else 0  # edge windows see the boundary; interior must be exact
         inner = (slice(m, values.shape[0] - m), slice(m, values.shape[1] - m))
         np.testing.assert_allclose(values[inner], expected[inner], rtol=1e-9, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["gaussian", "mean", "nearest"])
+def test_ramp_non_multiple_ladder(method):
+    # [3, 4, 8, 12]: 3 and 4 from level 0, 8 from 4, 12 from 4 (not from 3: 12/8 is no integer)
+    img = _ramp((96, 100))
+    ms = xn.to_multiscales(img, scale_factors=[3, 4, 8, 12], method=method, chunks=16)
+    levels = ms.ngff.levels
+    assert [lvl.shape for lvl in levels] == [(96, 100), (32, 33), (24, 25), (12, 12), (8, 8)]
+    assert [lvl.encoding["ngff_reduced_from"]["level"] for lvl in levels[1:]] == [0, 0, 2, 2]
+    for k, lvl in enumerate(levels):
+        values = lvl.values
+        expected = lvl.x.values[None, :] + 1000.0 * lvl.y.values[:, None]
+        m = 3 if k else 0  # edge windows see the boundary (a wider Gaussian for factor 3)
+        inner = (slice(m, values.shape[0] - m), slice(m, values.shape[1] - m))
+        np.testing.assert_allclose(values[inner], expected[inner], rtol=1e-9, atol=1e-6)
+    assert [lvl.ngff.scale["x"] for lvl in levels] == [0.25, 0.75, 1.0, 2.0, 3.0]
+
+
+def test_non_multiple_level_shapes_match_ngff_zarr():
+    nz = pytest.importorskip("ngff_zarr")
+    data = np.zeros((256, 256), "uint8")
+    theirs = nz.to_multiscales(nz.to_ngff_image(data), scale_factors=[3, 4], chunks=64)
+    ours = xn.to_multiscales(xn.to_ngff_image(data), scale_factors=[3, 4], chunks=64)
+    assert [lvl.shape for lvl in ours.ngff.levels] == [i.data.shape for i in theirs.images]
+    assert [lvl.shape for lvl in ours.ngff.levels] == [(256, 256), (85, 85), (64, 64)]
+    assert [lvl.ngff.scale for lvl in ours.ngff.levels] == [i.scale for i in theirs.images]
+    assert [lvl.ngff.translation for lvl in ours.ngff.levels] == [
+        i.translation for i in theirs.images
+    ]
 
 
 def test_ramp_3d_anisotropic_factors():
@@ -353,3 +385,28 @@ def test_metadata_reads_geometry_from_coordinates():
     )
     assert moved.ngff.metadata.datasets[0].translation[1] == pytest.approx(99.0)
     assert moved.ngff.metadata.type == "gaussian"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    steps=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+    method=st.sampled_from(["mean", "nearest", "gaussian"]),
+)
+def test_any_increasing_ladder(steps, method):
+    """Non-multiple ladders: size floor(N / F), the source is the nearest earlier level whose
+    factor divides F, and (mean, nearest) the values sit exactly at their coordinates."""
+    factors = list(itertools.accumulate(steps, initial=1))[1:]
+    img = _ramp((61, 67), (1.0, 1.0), (0.0, 0.0))
+    ms = xn.to_multiscales(img, scale_factors=factors, method=method, chunks=16)
+    levels = ms.ngff.levels
+    for k, (f, lvl) in enumerate(zip(factors, levels[1:], strict=True), start=1):
+        assert lvl.shape == (61 // f, 67 // f)
+        j = lvl.encoding["ngff_reduced_from"]["level"]
+        earlier = [1, *factors[: k - 1]]
+        assert j == max(i for i, e in enumerate(earlier) if f % e == 0)
+        assert lvl.ngff.scale == {"y": float(f), "x": float(f)}
+        if method != "nearest":
+            assert lvl.ngff.translation == {"y": (f - 1) / 2, "x": (f - 1) / 2}
+        if method != "gaussian":
+            expected = lvl.x.values[None, :] + 1000.0 * lvl.y.values[:, None]
+            np.testing.assert_allclose(lvl.values, expected, rtol=1e-12, atol=1e-9)

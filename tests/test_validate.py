@@ -207,3 +207,19 @@ def test_validate_document_accepts_zarr_json(spec_dir):
     doc = {"zarr_format": 3, "node_type": "group", "attributes": {"ome": {"version": "0.5"}}}
     problems = validate_document(doc, version="0.5", schema="image", spec_dir=spec_dir)
     assert any("multiscales" in p for p in problems)
+
+
+@pytest.mark.parametrize("missing", ["pydantic", "ome_zarr_models"])
+def test_without_the_models_validation_names_the_extra(tmp_path, monkeypatch, missing):
+    import sys
+
+    from xarray_ngff.errors import NgffError
+
+    write_image(tmp_path / "v.zarr", "0.4")
+    for name in list(sys.modules):
+        if name == missing or name.startswith(missing + "."):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, missing, None)  # import fails as if not installed
+    with pytest.raises(NgffError, match=r"\.\[cli\]") as info:
+        validate_store(tmp_path / "v.zarr")
+    assert missing in str(info.value)

@@ -497,14 +497,34 @@ def test_staged_plan_only_for_untouched_pyramids(pyramid3d):
 
     levels = pyramid3d.ngff.levels
     assert _staged_plan(pyramid3d, levels, "gaussian") == [
-        {"z": 2, "y": 2, "x": 2},
-        {"z": 2, "y": 2, "x": 2},
+        (0, {"z": 2, "y": 2, "x": 2}),
+        (1, {"z": 2, "y": 2, "x": 2}),
     ]
     edited = pyramid3d.copy()
     edited["scale1"] = (pyramid3d["scale1"].to_dataset() + 1).astype("uint16")
     assert _staged_plan(edited, edited.ngff.levels, "gaussian") is None
     nearest = xn.to_multiscales(datasets.blobs_2d((32, 32)), scale_factors=[2], method="nearest")
     assert _staged_plan(nearest, nearest.ngff.levels, "nearest") is None
+
+
+@pytest.mark.parametrize("method", ["gaussian", "mean"])
+def test_staged_write_of_a_non_multiple_ladder(tmp_path, method):
+    from xarray_ngff.writer import _staged_plan
+
+    ms = xn.to_multiscales(datasets.blobs_2d((90, 70)), scale_factors=[3, 4, 8], method=method,
+                           chunks=16)
+    # 3 and 4 come from level 0, 8 from level 2 (the 4): each staged from what it came from
+    assert _staged_plan(ms, ms.ngff.levels, method) == [
+        (0, {"y": 3, "x": 3}), (0, {"y": 4, "x": 4}), (2, {"y": 2, "x": 2})
+    ]
+    path = tmp_path / "n.zarr"
+    to_ngff_zarr(path, ms)
+    back = xn.from_ngff_zarr(path)
+    for k, level in enumerate(ms.ngff.levels):
+        got = back[f"scale{k}"].to_dataset()[level.name]
+        assert got.shape == level.shape
+        np.testing.assert_array_equal(got.values, level.values)
+        np.testing.assert_allclose(got.x.values, level.x.values)
 
 
 @pytest.mark.parametrize("method", ["gaussian", "mean", "mode", "max"])
@@ -562,3 +582,35 @@ def test_each_source_block_computed_once(tmp_path, edit):
     np.testing.assert_array_equal(
         _open_level(tmp_path / "once.zarr", 2)["image"], ms["scale2"]["image"]
     )
+
+
+# -- errors from the steps of a write are extended, not rebuilt ---------------------------------
+
+
+def test_errors_keep_their_type_and_traceback_and_gain_a_note(tmp_path, monkeypatch):
+    from xarray_ngff import writer
+    from xarray_ngff.errors import ValidationError
+
+    def refuse(*args, **kwargs):
+        raise ValidationError(["scale0: shape is odd", "scale1: missing"])
+
+    monkeypatch.setattr(writer, "to_multiscales", refuse)
+    path = tmp_path / "v.ome.zarr"
+    with pytest.raises(ValidationError) as info:  # rebuilding it raised TypeError
+        to_ngff_zarr(path, xn.to_ngff_image(np.zeros((4, 4)), dims=("y", "x")))
+    err = info.value
+    assert err.problems == ["scale0: shape is odd", "scale1: missing"]
+    assert err.store == str(path)
+    assert err.__notes__ == [f"while writing (store={str(path)!r})"]
+    assert info.traceback[-1].name == "refuse"  # where it was raised, not a rebuilt copy
+
+
+def test_a_located_error_names_the_level_in_its_note(tmp_path):
+    path = tmp_path / "d.ome.zarr"
+    ms = xn.to_multiscales(xn.to_ngff_image(np.zeros((8, 8)), dims=("y", "x")), [2])
+    ms["scale1"] = xr.DataTree(ms["scale1"].to_dataset().assign_coords(y=[0.5, 2.5, 4.5, 7.0]))
+    with pytest.raises(InvalidGeometryError, match="not evenly spaced") as info:
+        to_ngff_zarr(path, ms)
+    err = info.value
+    assert (err.store, err.path, err.field) == (str(path), "scale1", "y")
+    assert err.__notes__ == [f"while writing (store={str(path)!r}, path='scale1')"]

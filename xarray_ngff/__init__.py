@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import accessors as _accessors  # noqa: F401  (registers the .ngff accessors)
 from . import datasets
+from ._options import get_options, set_options
 from .errors import NgffError, NgffWarning
 from .hcs import from_hcs_zarr, plate_to_dataarray
 from .hcs_writer import HcsPlateWriter, to_hcs_zarr
@@ -43,5 +44,7 @@ __all__ = [
     "to_hcs_zarr",
     "plate_to_dataarray",
     "HcsPlateWriter",
+    "get_options",
+    "set_options",
     "transform_points",
 ]

@@ -14,6 +14,13 @@ stores; plain, sharded, v2 and v3 arrays of numeric dtypes with bytes-to-bytes c
 other array, or a key other than plain slices and integers, goes through zarr-python.
 Equality with zarr-python's reads is tested over shapes, chunks, shards, codecs, edge
 chunks, missing chunks and missing shards (``tests/test_chunkread.py``).
+
+zarr-python stays the reference. Every zarr piece beyond its public ``Array`` is imported
+under one guard, and a reader is built only when they all behave as expected; a read that
+fails is retried through zarr-python, whose verdict stands: its error when the data is
+corrupt, its data (and zarr-python for that array from then on) when the internals used here
+have changed. The reader's thread count and the reader itself are options
+(:func:`~xarray_ngff.set_options`: ``decode_threads``, ``chunk_reader``).
 """
 
 from __future__ import annotations
@@ -26,35 +33,51 @@ from typing import Any
 
 import numpy as np
 import zarr
-from zarr.abc.store import RangeByteRequest, SuffixByteRequest
-from zarr.codecs import BytesCodec, ShardingCodec
-from zarr.core.metadata.v2 import ArrayV2Metadata
-from zarr.core.metadata.v3 import ArrayV3Metadata
 
-try:  # zarr-python's synchronous pieces (3.1.6+) and internals: without them, zarr reads
+from ._options import OPTIONS
+from ._warn import emit_user_level_warning
+from .errors import NgffWarning
+
+try:  # every zarr-python piece beyond its public Array (synchronous ones from 3.1.6): without
+    # any of them, zarr-python does all the reading
     from zarr.abc.codec import SupportsSyncCodec
-    from zarr.abc.store import SupportsGetSync
+    from zarr.abc.store import RangeByteRequest, SuffixByteRequest, SupportsGetSync
+    from zarr.codecs import BytesCodec, ShardingCodec
     from zarr.codecs.sharding import ShardingCodecIndexLocation
     from zarr.core.buffer import default_buffer_prototype
     from zarr.core.buffer.cpu import buffer_prototype as cpu_prototype
     from zarr.core.codec_pipeline import fill_value_or_default
+    from zarr.core.metadata.v2 import ArrayV2Metadata
+    from zarr.core.metadata.v3 import ArrayV3Metadata
 except ImportError:  # pragma: no cover - depends on the installed zarr
-    SupportsSyncCodec = SupportsGetSync = None
+    SupportsSyncCodec = None
 
 __all__ = ["ChunkReader", "readable"]
 
 _MISSING = np.uint64(2**64 - 1)
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
+_WARNED = False  # the fallback to zarr-python is reported once per process
 
 
 def _pool() -> ThreadPoolExecutor:
-    """A process-wide pool for decoding, rebuilt after a fork (a forked child inherits the
-    pool object but not its threads, and would wait forever on it)."""
+    """A process-wide pool for decoding, of ``decode_threads`` threads (see
+    :func:`~xarray_ngff.set_options`). A pool of another size is dropped, not shut down: a
+    read in flight on it finishes, then its threads exit with it."""
     global _POOL
-    if _POOL is None or _POOL[0] != os.getpid():
-        workers = min(8, os.cpu_count() or 1)
-        _POOL = (os.getpid(), ThreadPoolExecutor(workers, thread_name_prefix="xarray-ngff-read"))
+    workers = OPTIONS["decode_threads"]
+    if _POOL is None or _POOL[0] != workers:
+        _POOL = (workers, ThreadPoolExecutor(workers, thread_name_prefix="xarray-ngff-read"))
     return _POOL[1]
+
+
+def _forget_pool() -> None:
+    # a forked child inherits the pool object but not its threads, and would wait forever on it
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere processes are spawned, never forked
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _sync_codecs(codecs: Sequence[Any]) -> bool:
@@ -103,11 +126,13 @@ class ChunkReader:
     __slots__ = (
         "array", "store", "prefix", "shape", "dtype", "chunks", "fill", "_key", "_chain",
         "_v2", "_stored", "_shard", "_per_shard", "_index_size", "_index_chain", "_index_at_end",
+        "_fallback",
     )  # fmt: skip
 
     def __init__(self, array: zarr.Array) -> None:
         md = array.metadata
         self.array = array
+        self._fallback = False  # set when zarr-python read what this reader could not
         self.store = array.store_path.store
         self.prefix = array.store_path.path
         self.shape = tuple(int(n) for n in array.shape)
@@ -147,7 +172,7 @@ class ChunkReader:
             return None
         try:
             return cls._for_array(array)
-        except (AttributeError, TypeError):  # zarr internals this module uses have changed
+        except Exception:  # only zarr internals are touched here: they are not as expected
             return None
 
     @classmethod
@@ -272,13 +297,40 @@ class ChunkReader:
 
     def __getitem__(self, key: Any) -> np.ndarray:
         normal = _plain_region(key, self.shape)
-        if normal is None:
+        if normal is None or self._fallback or not OPTIONS["chunk_reader"]:
             return self.array[key]
         starts, stops, drop = normal
-        region = self.read(starts, stops)
+        try:
+            region = self.read(starts, stops)
+        except (OSError, MemoryError):
+            raise  # the disk or the machine, not the decoding: zarr-python would fail alike
+        except Exception as err:
+            return self._zarr_decides(key, err)
         if any(drop):  # integer dims; a reshape keeps 0-d results arrays, as zarr does
             region = region.reshape([n for n, d in zip(region.shape, drop, strict=True) if not d])
         return region
+
+    def _zarr_decides(self, key: Any, err: Exception) -> np.ndarray:
+        """Read ``key`` with zarr-python after this reader failed with ``err``.
+
+        zarr-python is the reference: when it fails too, the chunk data is what is wrong and
+        its error is raised (on truncated or random bytes, raw or compressed, plain or
+        sharded, the two readers failed on the same cases). When it succeeds, the internals
+        this reader calls have changed under it (a renamed attribute, a new signature), so
+        zarr's result is returned and this array is read by zarr-python from then on."""
+        data = self.array[key]  # raises zarr-python's own error for corrupt data
+        self._fallback = True
+        global _WARNED
+        if not _WARNED:
+            _WARNED = True
+            emit_user_level_warning(
+                f"xarray-ngff's chunk reader failed where zarr-python {zarr.__version__} "
+                f"did not ({type(err).__name__}: {err}); arrays that fail so are read "
+                "through zarr-python (slower, same data). Please report this with your zarr "
+                "version; xn.set_options(chunk_reader=False) turns the reader off.",
+                NgffWarning,
+            )
+        return data
 
 
 def readable(array: zarr.Array) -> ChunkReader | zarr.Array:

@@ -78,11 +78,11 @@ class NgffDataArrayAccessor(_GeometryMixin):
 
         return in_system(self._obj, name)
 
-    def to_zarr(self, store, **kwargs):
-        """Write this image with a default pyramid; see :func:`xarray_ngff.to_ngff_zarr`."""
-        from .writer import to_ngff_zarr
-
-        return to_ngff_zarr(store, self._obj, **kwargs)
+    def to_zarr(self, store, mode: str = "w-", **kwargs):
+        """Write this image with a default pyramid (``mode="w-"``, the default, refuses an
+        existing store; ``"w"`` replaces it, as for the DataTree); see
+        :func:`xarray_ngff.to_ngff_zarr`."""
+        return _write(self._obj, store, mode, kwargs)
 
 
 @xr.register_dataset_accessor("ngff")
@@ -140,8 +140,18 @@ class NgffDataTreeAccessor(_GeometryMixin):
     def to_zarr(self, store, mode: str = "w-", **kwargs):
         """Write the pyramid (xarray spelling: ``mode="w-"`` refuses an existing store,
         ``"w"`` replaces it); see :func:`xarray_ngff.to_ngff_zarr`."""
-        if mode not in ("w", "w-"):
-            raise WriteError(f"mode={mode!r} must be 'w' or 'w-'", store=store, field="mode")
-        from .writer import to_ngff_zarr
+        return _write(self._obj, store, mode, kwargs)
 
-        return to_ngff_zarr(store, self._obj, overwrite=(mode == "w"), **kwargs)
+
+def _write(obj, store, mode: str, kwargs: dict):
+    if mode not in ("w", "w-"):
+        raise WriteError(f"mode={mode!r} must be 'w' or 'w-'", store=store, field="mode")
+    if "overwrite" in kwargs:
+        raise WriteError(
+            "pass mode='w' (replace) or mode='w-' (refuse an existing store), not overwrite=",
+            store=store,
+            field="overwrite",
+        )
+    from .writer import to_ngff_zarr
+
+    return to_ngff_zarr(store, obj, overwrite=(mode == "w"), **kwargs)

@@ -20,9 +20,13 @@ from typing import Any
 import xarray as xr
 from xarray.backends import BackendEntrypoint
 
+from .errors import MetadataError, NgffError
+from .metadata.parse import parse_multiscales
+from .pyramid import level_name
 from .reader import open_ngff_groups, open_ngff_image_level
+from .store import NgffStore, open_store
 
-__all__ = ["NgffBackendEntrypoint"]
+__all__ = ["NgffBackendEntrypoint", "level_of_group"]
 
 _OME_KEYS = ("multiscales", "plate", "well", "bioformats2raw.layout", "labels", "image-label")
 
@@ -74,6 +78,7 @@ class NgffBackendEntrypoint(BackendEntrypoint):
     open_dataset_parameters = (
         "filename_or_obj",
         "drop_variables",
+        "group",
         "level",
         "image",
         "storage_options",
@@ -95,15 +100,34 @@ class NgffBackendEntrypoint(BackendEntrypoint):
         filename_or_obj: Any,
         *,
         drop_variables: str | Iterable[str] | None = None,
+        group: str | None = None,
         level: int | str = 0,
         image: str | None = None,
         storage_options: dict[str, Any] | None = None,
     ) -> xr.Dataset:
-        """One level of one image; ``image`` picks a series, label or field by its path."""
-        ds = open_ngff_image_level(
-            filename_or_obj, image=image, level=level, storage_options=storage_options
-        )
-        return _drop(ds, drop_variables)
+        """One level of one image; ``image`` picks a series, label or field by its path.
+
+        ``group`` is the path users see instead: a level (``"scale1"``, ``"labels/cells/0"``,
+        ``"A/1/0/scale0"``, or a dataset path as stored) or an image group (its level 0).
+        """
+        nstore = open_store(filename_or_obj, storage_options)
+        try:
+            if group is not None:
+                if image is not None or level != 0:
+                    raise MetadataError(
+                        "give either group=... or image=/level=..., not both",
+                        store=nstore.name,
+                        path=str(group),
+                        field="group",
+                    )
+                image, level = level_of_group(nstore, group)
+            ds = open_ngff_image_level(nstore, image=image, level=level)
+        except BaseException:
+            nstore.close()
+            raise
+        ds = _drop(ds, drop_variables)
+        ds.set_close(nstore.close)
+        return ds
 
     def open_groups_as_dict(  # type: ignore[override]
         self,
@@ -127,11 +151,60 @@ class NgffBackendEntrypoint(BackendEntrypoint):
         group: str | None = None,
         storage_options: dict[str, Any] | None = None,
     ) -> xr.DataTree:
-        """The whole hierarchy as a DataTree (see :func:`xarray_ngff.from_ngff_zarr`)."""
-        groups = self.open_groups_as_dict(
-            filename_or_obj,
-            drop_variables=drop_variables,
-            group=group,
-            storage_options=storage_options,
+        """The whole hierarchy as a DataTree (see :func:`xarray_ngff.from_ngff_zarr`);
+        closing the tree closes the store."""
+        nstore = open_store(filename_or_obj, storage_options)
+        try:
+            groups = self.open_groups_as_dict(nstore, drop_variables=drop_variables, group=group)
+        except BaseException:
+            nstore.close()
+            raise
+        tree = xr.DataTree.from_dict(groups)
+        tree.set_close(nstore.close)
+        return tree
+
+
+def level_of_group(nstore: NgffStore, group: str) -> tuple[str | None, int]:
+    """``(image path, level index)`` of a ``group=`` path: an image group gives its level 0;
+    ``<image>/<level>`` names a level as our trees do (``scale1``) or as the store does (a
+    dataset path such as ``0`` or ``scale1/image``, or its first part).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, xarray_ngff as xn
+    >>> d = tempfile.mkdtemp() + "/g.ome.zarr"
+    >>> xn.to_ngff_zarr(d, xn.to_multiscales(np.zeros((8, 8), "uint8"), [2]))
+    >>> s = open_store(d)
+    >>> level_of_group(s, "scale1"), level_of_group(s, "/scale0/image"), level_of_group(s, "/")
+    ((None, 1), (None, 0), (None, 0))
+    """
+    parts = [p for p in str(group).strip("/").split("/") if p]
+    for cut in range(len(parts), -1, -1):
+        head, rest = "/".join(parts[:cut]), "/".join(parts[cut:])
+        if not (nstore.has_group(head) if head else True):
+            continue
+        attrs = nstore.attrs(head)
+        try:
+            _, multiscales, _ = parse_multiscales(attrs)
+        except NgffError:
+            continue
+        image = head or None
+        if not rest:
+            return image, 0
+        paths = [d.path.strip("/") for d in multiscales[0].datasets]
+        for k, path in enumerate(paths):
+            if rest in (path, level_name(k), path.split("/")[0]):
+                return image, k
+        raise MetadataError(
+            f"group {group!r}: {rest!r} is not a level of the image at {head or '/'!r}; its "
+            f"levels are {[level_name(k) for k in range(len(paths))]} (stored as {paths})",
+            store=nstore.name,
+            path=str(group),
+            field="group",
         )
-        return xr.DataTree.from_dict(groups)
+    raise MetadataError(
+        f"group {group!r} is neither an image nor a level of one",
+        store=nstore.name,
+        path=str(group),
+        field="group",
+    )

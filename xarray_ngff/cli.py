@@ -1,6 +1,7 @@
 """The ``xarray-ngff`` command line: ``convert``, ``info``, ``validate`` and ``transform``.
 
-Install with the ``cli`` extra (``pip install "xarray-ngff[cli]"``), then::
+Install with the ``cli`` extra (from a clone ``python3 -m pip install ".[cli]"``; once
+released ``pip install "xarray-ngff[cli]"``), then::
 
     xarray-ngff convert --sample cells_3d cells.ome.zarr
     xarray-ngff convert scan.ome.tif scan.ome.zarr --chunks 128 --chunks-per-shard 4
@@ -864,6 +865,7 @@ def _run_validate(args: argparse.Namespace, quiet: bool) -> int:
 
 def _one_line(err: BaseException) -> str:
     text = str(err).strip() or type(err).__name__
+    text = "\n".join([text, *getattr(err, "__notes__", ())])  # where it happened, if noted
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return "; ".join(lines)
 

@@ -33,7 +33,6 @@ import dataclasses
 import math
 import posixpath
 import threading
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -42,6 +41,9 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 
+from ._bridge import as_native
+from ._options import OPTIONS
+from ._warn import emit_user_level_warning
 from .errors import (
     MetadataError,
     NgffError,
@@ -72,7 +74,6 @@ __all__ = [
     "synthetic_plate",
 ]
 
-_DEFAULT_WORKERS = 16  # metadata reads are latency-bound: many in flight, little CPU
 _SHOWN = 6  # how many valid choices an error message lists
 
 
@@ -87,7 +88,7 @@ def _listing(items: Sequence[str]) -> str:
 
 
 def _workers(max_workers: int | None, n: int) -> int:
-    return max(1, min(n, max_workers or _DEFAULT_WORKERS))
+    return max(1, min(n, max_workers or OPTIONS["metadata_threads"]))
 
 
 def _pmap(fn: Callable, items: Sequence, max_workers: int | None) -> list:
@@ -526,7 +527,8 @@ def open_plate_tree(
     :func:`~xarray_ngff.reader.open_ngff_groups` call on a plate root. The root's attrs are
     the plate group's attributes, each well node's attrs the well's, each field node a
     multiscales image as :func:`~xarray_ngff.from_ngff_zarr` returns it (with ``labels``).
-    Well and image metadata are read by a pool of ``max_workers`` threads (default 16).
+    Well and image metadata are read by a pool of ``max_workers`` threads (default: the
+    ``metadata_threads`` option of :func:`~xarray_ngff.set_options`, 16).
 
     Raises
     ------
@@ -561,6 +563,7 @@ def open_plate_tree(
 
 
 def _plate_source(plate: Any, max_workers: int | None) -> tuple[PlateMetadata, xr.DataTree]:
+    plate = as_native(plate)  # an xarray_ngff.compat HCSPlate gives the plate it wraps
     if isinstance(plate, xr.DataTree):
         attrs = dict(plate.attrs)
         return parse_plate(attrs, path="/"), plate
@@ -628,7 +631,7 @@ def plate_to_dataarray(
         promoting to float would double its size). Use the ``present`` coordinate to mask
         them: ``arr.where(arr.present).mean(("row", "column"))``.
     max_workers
-        Threads reading the metadata.
+        Threads reading the metadata (default: the ``metadata_threads`` option).
 
     Returns
     -------
@@ -715,10 +718,9 @@ def plate_to_dataarray(
                 )
             drop.add(name)
     for name in sorted(drop):
-        warnings.warn(
+        emit_user_level_warning(
             f"coordinate {name!r} differs between fields; dropped from the plate array",
             NgffWarning,
-            stacklevel=2,
         )
     if fill_value is None:
         fill_value = np.nan if np.issubdtype(ref.dtype, np.inexact) else 0

@@ -31,6 +31,7 @@ import zarr
 import zarr.storage
 from zarr.abc.store import Store
 
+from ._bridge import as_native
 from .errors import (
     NgffError,
     PlateError,
@@ -398,6 +399,7 @@ class HcsPlateWriter:
         has exactly one. Writing a field again replaces it.
         """
         row, column = str(row), str(column)
+        image = as_native(image)  # an xarray_ngff.compat NgffMultiscales or NgffImage
         if isinstance(field, bool) or not isinstance(field, int | np.integer) or field < 0:
             raise PlateError(
                 f"field must be a non-negative integer, got {field!r}",

@@ -155,7 +155,7 @@ def _as_dask(data: Any) -> da.Array:
         chunks="auto",
         asarray=not on_gpu,
         meta=meta,
-        name=f"ngff-array-{uuid.uuid4().hex}",  # tokenizing would hash every pixel
+        name=f"array-{uuid.uuid4().hex}",  # tokenizing would hash every pixel; shows as "array"
     )
 
 

@@ -4,9 +4,12 @@ A pyramid is an :class:`xarray.DataTree` whose root has no dims and holds the ve
 ``multiscales`` metadata in its attrs, and whose children ``scale0 … scaleN`` each hold one
 Dataset with a single variable (the image, named after it) and its coordinates.
 
-Scale factors are **absolute** (relative to level 0). Each level is computed from the previous
-one, blockwise with dask, with a halo only where the Gaussian needs it. Nothing is computed
-when the pyramid is built.
+Scale factors are **absolute** (relative to level 0). Each level is computed from the nearest
+earlier level whose factors divide its own (level 0 at worst), blockwise with dask, with a halo
+only where the Gaussian needs it: ``[2, 4]`` computes level 2 from level 1, ``[3, 4]`` computes
+both from level 0 (256 pixels give 85 and 64, as ngff-zarr does). A level's size is always
+``floor(N / F)`` of level 0's and its geometry exact. Nothing is computed when the pyramid is
+built.
 
 Automatic levels (``scale_factors=None``)
 -----------------------------------------
@@ -25,6 +28,7 @@ is never reduced; with chunks 32 it would wait until y/x reach 2 um, then shrink
 from __future__ import annotations
 
 import bisect
+import enum
 import functools
 import importlib.metadata
 import itertools
@@ -38,6 +42,7 @@ import xarray as xr
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
+from ._bridge import as_native
 from .errors import (
     InvalidChunksError,
     InvalidDimsError,
@@ -76,6 +81,7 @@ __all__ = [
     "multiscale_from_levels",
     "multiscales_tree",
     "reduced_from",
+    "reduced_from_level",
     "REDUCED_FROM",
 ]
 
@@ -194,10 +200,11 @@ def normalize_scale_factors(
                     f"{where}: factor {f!r} for {d!r} must be a positive integer",
                     field="scale_factors",
                 )
-            if f % previous[d]:
+            if f < previous[d]:
                 raise InvalidScaleFactorsError(
-                    f"{where}: factor {f} for {d!r} is not a whole multiple of the previous "
-                    f"level's {previous[d]} (factors are absolute, relative to level 0)",
+                    f"{where}: factor {f} for {d!r} is smaller than the previous level's "
+                    f"{previous[d]} (factors are absolute, relative to level 0, and levels "
+                    "go from fine to coarse)",
                     field="scale_factors",
                 )
             if sizes[d] // f < 1:
@@ -401,10 +408,12 @@ def to_multiscales(
     scale_factors
         Absolute factors per level after level 0: ``[2, 4]`` gives 1/2 and 1/4 of level 0; an
         int applies to every spatial dim; dicts give per-dim factors (missing spatial dims are
-        1). Each factor must be a whole multiple of the previous level's. ``None``: automatic
+        1). Factors never decrease; they need not be multiples (``[3, 4]``: each level comes
+        from the nearest earlier level whose factors divide its own). ``None``: automatic
         (see the module docstring).
     method
-        ``"gaussian"`` (default), ``"mean"``, ``"nearest"``, ``"mode"``, ``"min"``, ``"max"``.
+        ``"gaussian"`` (default), ``"mean"``, ``"nearest"``, ``"mode"``, ``"min"``, ``"max"``,
+        or a member of ngff-zarr's ``Methods`` (see :data:`xarray_ngff.compat.OURS`).
     chunks
         Dask chunks of every level (see :func:`normalize_chunks`).
 
@@ -422,9 +431,14 @@ def to_multiscales(
     >>> ms["scale1"].x.values[:2].tolist()
     [0.5, 2.5]
     """
+    image = as_native(image)  # an xarray_ngff.compat NgffImage gives its DataArray
     if not isinstance(image, xr.DataArray):
         image = to_ngff_image(image)
     dims = validate_dims([str(d) for d in image.dims], image.ndim)
+    if isinstance(method, enum.Enum):  # ngff-zarr's Methods (theirs or compat's)
+        from .compat import method_name
+
+        method = method_name(method)
     if method not in METHODS:
         raise InvalidMethodError(
             f"method={method!r} is unknown; choose one of {METHODS}", field="method"
@@ -451,31 +465,38 @@ def to_multiscales(
     source = level0.data
     if method == "gaussian" and math.prod(data.numblocks) <= math.prod(source.numblocks):
         source = data
-    offsets = dict.fromkeys(_spatial(dims), 0.0)
-    previous = dict.fromkeys(_spatial(dims), 1)
+    spatial = _spatial(dims)
+    # per level: its absolute factors, its dask source and its offsets (level-0 pixels)
+    done: list[tuple[dict[str, int], da.Array, dict[str, float]]] = [
+        (dict.fromkeys(spatial, 1), source, dict.fromkeys(spatial, 0.0))
+    ]
     for factors in ladder:
-        rel = {d: factors[d] // previous[d] for d in factors}
+        # the nearest earlier level whose factors divide these (level 0 always does)
+        j = max(k for k, (f, _, _) in enumerate(done) if all(factors[d] % f[d] == 0 for d in f))
+        base, base_data, base_offsets = done[j]
+        rel = {d: factors[d] // base[d] for d in factors}
         level_sizes = {d: sizes[d] // factors.get(d, 1) for d in dims}
         out_chunks = {d: min(chunk_sizes[d], level_sizes[d]) for d in dims}
-        new = _downsample(source, dims, rel, method, out_chunks)
-        source = new
+        new = _downsample(base_data, dims, rel, method, out_chunks)
+        offsets = {}
         for d, r in rel.items():
             if method in WINDOW_CENTRED:
                 offsets[d] = (factors[d] - 1) / 2
             else:
-                offsets[d] += nearest_offset(r) * previous[d]
+                offsets[d] = base_offsets[d] + nearest_offset(r) * base[d]
         coords = _level_coords(image, factors, offsets, level_sizes)
         level = xr.DataArray(new, dims=dims, coords=coords, name=name, attrs=image.attrs)
-        # provenance for writers: this level is ``method`` by ``rel`` of the previous level's
-        # pixels, valid while both dask names are unchanged (any edit gives a new name)
+        # provenance for writers: this level is ``method`` by ``rel`` of level ``j``'s pixels,
+        # valid while both dask names are unchanged (any edit gives a new name)
         level.encoding[REDUCED_FROM] = {
-            "source": levels[-1].data.name,
+            "level": j,
+            "source": levels[j].data.name,
             "name": new.name,
             "factors": dict(rel),
             "method": method,
         }
         levels.append(level)
-        previous = factors
+        done.append((factors, new, offsets))
     return multiscales_tree(levels, name, method, ladder)
 
 
@@ -625,7 +646,8 @@ def multiscale_from_tree(tree: xr.DataTree) -> Multiscale:
 
 def reduced_from(previous: xr.DataArray, level: xr.DataArray) -> dict[str, int] | None:
     """Relative factors if ``level`` is still exactly the pyramid reduction of ``previous``
-    (as built by :func:`to_multiscales`, neither edited since), else ``None``.
+    (as built by :func:`to_multiscales`, neither edited since), else ``None``. Which earlier
+    level a level was reduced from is :func:`reduced_from_level`.
 
     Examples
     --------
@@ -645,3 +667,19 @@ def reduced_from(previous: xr.DataArray, level: xr.DataArray) -> dict[str, int] 
     if record.get("source") != previous.data.name or record.get("name") != level.data.name:
         return None
     return dict(record["factors"])
+
+
+def reduced_from_level(level: xr.DataArray, index: int) -> int:
+    """Index of the level that level ``index`` was reduced from, as recorded by
+    :func:`to_multiscales` (``index - 1`` when nothing says otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ms = to_multiscales(np.zeros((12, 12)), scale_factors=[3, 4, 8])
+    >>> [reduced_from_level(lvl, k) for k, lvl in enumerate(tree_levels(ms)) if k]
+    [0, 0, 2]
+    """
+    record = level.encoding.get(REDUCED_FROM)
+    source = record.get("level") if isinstance(record, dict) else None
+    return source if isinstance(source, int) and 0 <= source < index else index - 1

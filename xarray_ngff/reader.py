@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import json
 import posixpath
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +40,7 @@ from xarray.backends.common import BackendArray
 from xarray.core import indexing
 
 from ._chunkread import readable
+from ._warn import emit_user_level_warning
 from .errors import (
     InvalidDimsError,
     MetadataError,
@@ -166,11 +166,10 @@ def _channel_names(
         return None
     labels = [c.get("label") if isinstance(c, Mapping) else None for c in channels]
     if len(labels) != n:
-        warnings.warn(
+        emit_user_level_warning(
             f"omero lists {len(labels)} channels for {n} in the array; channel names ignored "
             f"(store={store!r}, path={path!r}, field='omero.channels')",
             NgffWarning,
-            stacklevel=4,
         )
         return None
     if any(lab is None for lab in labels):
@@ -325,11 +324,10 @@ def _image_nodes(
         for name in _label_names(nstore, labels_path, labels_attrs):
             label_path = _join(labels_path, name)
             if not nstore.has_group(label_path):
-                warnings.warn(
+                emit_user_level_warning(
                     f"label image {name!r} is listed but missing (store={nstore.name!r}, "
                     f"path={label_path!r}, field='labels')",
                     NgffWarning,
-                    stacklevel=3,
                 )
                 continue
             for key, ds in _image_nodes(nstore, label_path, chunks, with_labels=False).items():
@@ -473,7 +471,7 @@ def open_ngff_image_level(
             hint = f"{'series' if kind == 'bioformats2raw' else 'images'} {choices}"
             raise MetadataError(
                 f"this group is a {kind} collection, not one image: choose one with "
-                f"image=... ({hint}), or open the whole hierarchy with "
+                f"group=... or image=... ({hint}), or open the whole hierarchy with "
                 "xr.open_datatree(..., engine='ngff')",
                 store=nstore.name,
                 path=path or "/",
@@ -486,7 +484,8 @@ def open_ngff_image_level(
         else:
             hint, what = "a field path of this well", "a single well"
         raise PlateError(
-            f"this group is {what}, not one image: choose one with image=... ({hint}), "
+            f"this group is {what}, not one image: choose one with group=... or image=... "
+            f"({hint}), "
             "read the plate with from_hcs_zarr, or open it whole with "
             "xr.open_datatree(..., engine='ngff')",
             store=nstore.name,
@@ -568,4 +567,6 @@ def from_ngff_zarr(
         from .validate import raise_for_problems
 
         raise_for_problems(nstore)
-    return xr.DataTree.from_dict(open_ngff_groups(nstore, chunks=chunks))
+    tree = xr.DataTree.from_dict(open_ngff_groups(nstore, chunks=chunks))
+    tree.set_close(nstore.close)  # tree.close() releases what was opened here (a zip file)
+    return tree

@@ -107,8 +107,23 @@ class NgffStore:
     store: Store
     name: str
     root: zarr.Group
+    #: the store was opened here (from a path or URL), so :meth:`close` may close it
+    owned: bool = False
     _nodes: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     _keys: dict[str, bool] = dataclasses.field(default_factory=dict, repr=False)
+
+    def close(self) -> None:
+        """Release the files this handle opened (a zip archive's handle); a store the caller
+        passed in stays open, as it is theirs."""
+        if not self.owned:
+            return
+        fs = getattr(self.store, "fs", None)
+        inner = getattr(fs, "sync_fs", fs)  # zarr wraps synchronous filesystems
+        if inner is not None and hasattr(inner, "zip"):  # fsspec's zip:// filesystem
+            inner.zip.close()
+            with contextlib.suppress(AttributeError, OSError):
+                inner.fo.close()
+        self.store.close()
 
     @property
     def zarr_format(self) -> int:
@@ -352,4 +367,5 @@ def open_store(location: Any, storage_options: Mapping[str, Any] | None = None) 
     group_path = location.path if isinstance(location, zarr.Group) else ""
     with translate_errors(name, group_path or "/"):
         root = zarr.open_group(store, mode="r", path=group_path or None, use_consolidated=None)
-    return NgffStore(store=store, name=name, root=root)
+    owned = not isinstance(location, Store | zarr.Group)
+    return NgffStore(store=store, name=name, root=root, owned=owned)

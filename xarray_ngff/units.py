@@ -9,8 +9,8 @@ kept unchanged, so no information is dropped.
 from __future__ import annotations
 
 import functools
-import warnings
 
+from ._warn import emit_user_level_warning
 from .errors import UnitWarning
 
 __all__ = ["SPACE_UNITS", "TIME_UNITS", "normalize_unit", "unit_kind", "to_pint"]
@@ -95,10 +95,9 @@ def normalize_unit(unit: str | None) -> str | None:
         unit = str(unit)
     name = _normalize(unit)
     if name is None:
-        warnings.warn(
+        emit_user_level_warning(
             f"unit {unit!r} is not in the OME-NGFF vocabulary; it is kept as given",
             UnitWarning,
-            stacklevel=3,
         )
         return unit
     return name

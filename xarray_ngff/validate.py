@@ -140,13 +140,17 @@ def _omero_rules(omero: Any) -> list[tuple[str, str]]:
 
 def _models(version: str):
     try:
+        import pydantic  # noqa: F401 - ome-zarr-models' own dependency, checked first
+
         if version == "0.4":
             from ome_zarr_models.v04 import bioformats2raw, hcs, image, image_label, labels, well
         else:
             from ome_zarr_models.v05 import bioformats2raw, hcs, image, image_label, labels, well
-    except ImportError as err:  # pragma: no cover - the extra is part of the test set-up
+    except ImportError as err:
         raise NgffError(
-            "validating OME-NGFF 0.4/0.5 needs ome-zarr-models: pip install 'xarray-ngff[validate]'"
+            "validating OME-NGFF 0.4/0.5 needs ome-zarr-models (and its pydantic), which the "
+            "'cli' and 'validate' extras install: python3 -m pip install '.[cli]' from a clone "
+            f"(missing: {err.name})"
         ) from err
     return {
         "image": image.ImageAttrs,
@@ -169,9 +173,9 @@ def _loc(loc: tuple) -> str:
 
 
 def _model_rules(attrs: Mapping[str, Any], version: str, kind: str) -> list[tuple[str, str]]:
+    model = _models(version)[kind]
     import pydantic
 
-    model = _models(version)[kind]
     document: Any = attrs
     prefix = ""
     if version == "0.5":

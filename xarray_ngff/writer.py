@@ -109,6 +109,7 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
+from ._bridge import as_native
 from ._chunkread import readable
 from .errors import (
     InvalidChunksError,
@@ -139,6 +140,7 @@ from .pyramid import (
     multiscale_from_levels,
     multiscale_from_tree,
     reduced_from,
+    reduced_from_level,
     to_multiscales,
     tree_levels,
 )
@@ -383,8 +385,16 @@ def _reads_from_target(arrays: Sequence[da.Array], target: _Target) -> bool:
 # -- validation of the request ----------------------------------------------------------------
 
 
-def _rewrap(err: NgffError, store: str, path: str | None = None) -> NgffError:
-    return type(err)(err.message, store=store, path=err.path or path, field=err.field)
+def _note_where(err: NgffError, store: str, path: str | None = None) -> None:
+    """Tell ``err`` where it happened, for a bare ``raise`` after: the store (and path) fill
+    what it left unset and a note names them. Rebuilding it instead would fail for classes
+    with other constructors (``ValidationError``) and lose the traceback."""
+    if err.store is None:
+        err.store = store
+    if err.path is None and path is not None:
+        err.path = path
+    where = f"store={store!r}" + (f", path={path!r}" if path is not None else "")
+    err.add_note(f"while writing ({where})")
 
 
 def _normalize_cps(
@@ -467,7 +477,8 @@ def _prepare_levels(
     try:
         dims0 = validate_dims([str(d) for d in levels[0].dims], levels[0].ndim)
     except NgffError as err:
-        raise _rewrap(err, label, level_name(0)) from None
+        _note_where(err, label, level_name(0))
+        raise
     order = ngff_order(dims0)
     cps_dims = _normalize_cps(cps, order, version, label)
     if name in NGFF_DIMS or not name or "/" in name or name.startswith("__"):
@@ -484,7 +495,8 @@ def _prepare_levels(
             dims = validate_dims([str(d) for d in level.dims], level.ndim)
             check_regular_grid(level, where=path)
         except NgffError as err:
-            raise _rewrap(err, label, path) from None
+            _note_where(err, label, path)
+            raise
         if set(dims) != set(dims0):
             raise InvalidDimsError(
                 f"level {k} has dims {dims}, level 0 has {dims0}", store=label, path=path
@@ -553,18 +565,21 @@ def _metadata(
 
 def _staged_plan(
     tree: xr.DataTree, levels: list[xr.DataArray], method: str | None
-) -> list[dict[str, int]] | None:
-    """Relative factors per level when every level ``k+1`` of ``tree`` is still exactly the
-    pyramid reduction of level ``k`` (provenance recorded by ``to_multiscales`` and checked
-    against the dask names), else ``None``."""
+) -> list[tuple[int, dict[str, int]]] | None:
+    """Per level ``k >= 1``: the earlier level ``j`` it is exactly the pyramid reduction of and
+    the relative factors (provenance recorded by ``to_multiscales`` and checked against the
+    dask names), when every level has one, else ``None``."""
     if method not in WINDOW_CENTRED or len(levels) < 2:
         return None
     plan = []
-    for prev, cur in zip(levels[:-1], levels[1:], strict=False):
+    for k in range(1, len(levels)):
+        cur = levels[k]
+        j = reduced_from_level(cur, k)
+        prev = levels[j]
         rel = reduced_from(prev, cur)
         if rel is None or cur.encoding[REDUCED_FROM].get("method") != method:
             return None
-        plan.append({d: rel.get(d, 1) for d in prev.dims if d in SPATIAL_DIMS})
+        plan.append((j, {d: rel.get(d, 1) for d in prev.dims if d in SPATIAL_DIMS}))
     return plan
 
 
@@ -736,22 +751,31 @@ def _distributed_client() -> Any:
         return None
 
 
-_IMPORT_PID = os.getpid()
-_CHILD_POOLS: dict[int, ThreadPoolExecutor] = {}
+_FORKED = False  # set in a forked child, by the hook below
+_CHILD_POOL: ThreadPoolExecutor | None = None
+
+
+def _after_fork_in_child() -> None:
+    global _FORKED, _CHILD_POOL
+    _FORKED, _CHILD_POOL = True, None  # a grandchild needs a pool of its own too
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere processes are spawned, never forked
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def fork_safe_dask() -> contextlib.AbstractContextManager:
     """In a forked child (``ProcessPoolExecutor`` on Linux), dask's default thread pool is
     inherited without its threads and every compute would wait forever: give the child a
     pool of its own."""
-    pid = os.getpid()
-    if pid == _IMPORT_PID:
+    global _CHILD_POOL
+    if not _FORKED:
         return contextlib.nullcontext()
     import dask
 
-    if pid not in _CHILD_POOLS:
-        _CHILD_POOLS[pid] = ThreadPoolExecutor(os.cpu_count() or 1)
-    return dask.config.set(pool=_CHILD_POOLS[pid])
+    if _CHILD_POOL is None:
+        _CHILD_POOL = ThreadPoolExecutor(os.cpu_count() or 1)
+    return dask.config.set(pool=_CHILD_POOL)
 
 
 def _run(task: Any, progress: bool) -> None:
@@ -868,11 +892,13 @@ def to_ngff_zarr(
             store=label,
             field="version",
         )
+    multiscales = as_native(multiscales)  # xarray_ngff.compat objects give their xarray
     if isinstance(multiscales, xr.DataArray):
         try:
             tree = to_multiscales(multiscales)
         except NgffError as err:
-            raise _rewrap(err, label) from None
+            _note_where(err, label)
+            raise
     elif isinstance(multiscales, xr.DataTree):
         tree = multiscales
     else:
@@ -885,7 +911,8 @@ def to_ngff_zarr(
     try:
         levels = tree_levels(tree)
     except NgffError as err:
-        raise _rewrap(err, label) from None
+        _note_where(err, label)
+        raise
     name = str(levels[0].name) if levels[0].name is not None else "image"
     prepared, order = _prepare_levels(levels, chunks_per_shard, version, name, label)
     dtypes = {lvl.data.dtype for lvl in prepared}
@@ -973,9 +1000,8 @@ def to_ngff_zarr(
         # blocks of level k+1 depend on the completed store of level k
         stored = _barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
         for k in range(1, len(prepared)):
-            data = _from_written(
-                stored, arrays[k - 1], prepared[k], plan[k - 1], multiscale.type, dtype
-            )
+            j, rel = plan[k - 1]  # level k from level j (< k), already stored
+            data = _from_written(stored, arrays[j], prepared[k], rel, multiscale.type, dtype)
             stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
     task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
     if not compute:
