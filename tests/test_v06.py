@@ -502,3 +502,21 @@ def test_early_draft_with_axes_reads(tmp_path):
     np.testing.assert_array_equal(img.values, data[1])
     assert img.ngff.scale == {"y": 1.0, "x": 1.0}
     assert xn.validate_store(path)  # not a conformant 0.6 document
+
+
+def test_store_rules_for_06(tmp_path):
+    path = tmp_path / "a.ome.zarr"
+    write_v06_image(path)
+    root = zarr.open_group(str(path), mode="r+")
+    del root["s1"]
+    root.create_array("s1", shape=(3, 4, 1), dtype="uint16", dimension_names=["y", "x", "q"])
+    problems = xn.validate_store(path)
+    assert any("3 dimensions" in p for p in problems), problems
+    assert any("dimension_names" in p for p in problems), problems
+    # an intrinsic system that no coordinateSystems entry defines
+    attrs = _attrs(path)
+    attrs["ome"]["multiscales"][0]["coordinateSystems"][0]["name"] = "other"
+    root.attrs.put(attrs)
+    with pytest.raises(NgffError, match="same coordinate system"):
+        xn.from_ngff_zarr(path)
+    assert any("not in coordinateSystems" in p for p in xn.validate_store(path))
