@@ -174,9 +174,14 @@ def problems_v06(
     >>> problems_v06(doc, "image")
     [('ome.multiscales[0].datasets[0].coordinateTransformations', "output 'q' is not in coordinateSystems ['p']")]
     """
-    import jsonschema
-
     folder = schema_dir(spec_dir)
+    try:
+        import jsonschema
+    except ImportError:
+        raise NgffError(
+            "validating OME-NGFF 0.6 needs jsonschema: pip install 'xarray-ngff[validate]'",
+            field="version",
+        ) from None
     registry = _registry(folder)
     document = dict(attrs)
     body = document.get("ome") if isinstance(document.get("ome"), Mapping) else {}
