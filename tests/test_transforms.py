@@ -360,3 +360,32 @@ def test_link_to_a_label_image(tmp_path):
         xn.transform_points(path, "labels/cells/s1/", "physical", [[0.0, 0.0]]),
         [[10.25 - 1.0, -2.875 - 2.0]],
     )
+
+
+def test_affine_from_a_zarr_array_both_ways(tmp_path):
+    import zarr
+
+    path = tmp_path / "img.ome.zarr"
+    write_v06_image(
+        path,
+        systems=[
+            {
+                "name": "world",
+                "axes": [{"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
+            }
+        ],
+        transforms=[
+            {
+                "type": "affine",
+                "path": "coordinateTransformations/aff",
+                "input": {"name": "physical"},
+                "output": {"name": "world"},
+            }
+        ],
+    )
+    matrix = np.array([[2.0, 1.0, 3.0], [0.0, 1.0, -1.0]])
+    root = zarr.open_group(str(path), mode="r+")
+    root.create_array("coordinateTransformations/aff", data=matrix)
+    out = xn.transform_points(path, "physical", "world", [[1.0, 2.0]])
+    np.testing.assert_allclose(out, [[2 + 2 + 3, 2 - 1]])
+    np.testing.assert_allclose(xn.transform_points(path, "world", "physical", out), [[1.0, 2.0]])

@@ -282,13 +282,17 @@ class TransformGraph:
 
     def __init__(self) -> None:
         self.systems: dict[Node, CoordinateSystem] = {}
-        self.edges: dict[Node, list[tuple[Node, Transform]]] = {}
+        # each edge keeps the resolver of the group holding it (array parameters are
+        # relative to that group), also when walked backwards
+        self.edges: dict[Node, list[tuple[Node, Transform, Resolver]]] = {}
 
     def add_system(self, group: str, cs: CoordinateSystem) -> None:
         self.systems[(group, cs.name)] = cs
 
-    def add_transform(self, source: Node, target: Node, t: Transform) -> None:
-        self.edges.setdefault(source, []).append((target, t))
+    def add_transform(
+        self, source: Node, target: Node, t: Transform, resolve: Resolver = _no_resolver
+    ) -> None:
+        self.edges.setdefault(source, []).append((target, t, resolve))
 
     def resolve(self, system: Any) -> Node:
         """A node from ``"name"``, ``"group/path/name"``, ``(path, name)`` or
@@ -317,30 +321,31 @@ class TransformGraph:
         known = sorted(f"{g}/{n}" if g else n for g, n in self.systems)
         raise NgffError(f"no coordinate system {system!r}; known systems: {known}", field="system")
 
-    def path(self, source: Node, target: Node, resolve: Resolver) -> list[Transform]:
-        """The transforms (forward or inverted) from ``source`` to ``target``, shortest first;
-        a direction that needs an inverse nobody can compute is not taken."""
+    def path(self, source: Node, target: Node) -> list[tuple[Transform, Resolver]]:
+        """The transforms (forward or inverted, each with the resolver for its array
+        parameters) from ``source`` to ``target``, shortest chain first; a direction that
+        needs an inverse nobody can compute is not taken."""
         if source == target:
             return []
         seen = {source: None}
         queue = deque([source])
         blocked: list[str] = []
-        back: dict[Node, tuple[Node, Transform]] = {}
+        back: dict[Node, tuple[Node, tuple[Transform, Resolver]]] = {}
         while queue:
             node = queue.popleft()
-            steps = list(self.edges.get(node, []))
+            steps = [(tgt, (t, r)) for tgt, t, r in self.edges.get(node, [])]
             for other, edges in self.edges.items():
-                for tgt, t in edges:
+                for tgt, t, r in edges:
                     if tgt == node:
                         try:
-                            steps.append((other, inverse(t, resolve)))
+                            steps.append((other, (inverse(t, r), r)))
                         except NotInvertibleError as err:
                             blocked.append(err.message)
-            for nxt, t in steps:
+            for nxt, step in steps:
                 if nxt in seen:
                     continue
                 seen[nxt] = node
-                back[nxt] = (node, t)
+                back[nxt] = (node, step)
                 if nxt == target:
                     chain = []
                     while nxt != source:
@@ -364,7 +369,7 @@ class TransformGraph:
         """Whether ``a`` and ``b`` are connected when directions are ignored."""
         near: dict[Node, set[Node]] = {}
         for src, edges in self.edges.items():
-            for tgt, _ in edges:
+            for tgt, _, _ in edges:
                 near.setdefault(src, set()).add(tgt)
                 near.setdefault(tgt, set()).add(src)
         seen, todo = {a}, [a]

@@ -177,7 +177,7 @@ def _add_edge(graph: TransformGraph, src: _Source, group: str, t, seen: set[str]
             _add_image(graph, src, where, seen)
         ends.append((where, ref.name))
     resolver = _resolver(src, group)
-    graph.add_transform(ends[0], ends[1], _bound(t, resolver))
+    graph.add_transform(ends[0], ends[1], t, resolver)
 
 
 def _resolver(src: _Source, group: str) -> Callable[[str], Field]:
@@ -185,12 +185,6 @@ def _resolver(src: _Source, group: str) -> Callable[[str], Field]:
         return src.field(path if path.startswith("/") else _join(group, path))
 
     return resolve
-
-
-def _bound(t, resolver):
-    # parameters in arrays are read relative to the group that holds the transform
-    object.__setattr__(t, "_resolver", resolver)
-    return t
 
 
 def graph_of(store_or_tree: Any, storage_options: Mapping[str, Any] | None = None):
@@ -225,10 +219,9 @@ def graph_of(store_or_tree: Any, storage_options: Mapping[str, Any] | None = Non
     return graph
 
 
-def _run(chain, points: np.ndarray, fallback: Callable[[str], Field]) -> np.ndarray:
-    for t in chain:
-        # inverted transforms lose the resolver of their group: fall back to every group's
-        points = apply(t, points, getattr(t, "_resolver", None) or fallback)
+def _run(chain, points: np.ndarray) -> np.ndarray:
+    for t, resolve in chain:
+        points = apply(t, points, resolve)
     return points
 
 
@@ -278,8 +271,7 @@ def transform_points(
     """
     graph = graph_of(store_or_tree, storage_options)
     a, b = graph.resolve(source), graph.resolve(target)
-    fallback = _inverse_resolver(graph)
-    chain = graph.path(a, b, fallback)
+    chain = graph.path(a, b)
     x = np.atleast_2d(np.asarray(points, dtype=np.float64))
     n = graph.systems[a].ndim
     if x.ndim != 2 or x.shape[1] != n:
@@ -288,23 +280,7 @@ def transform_points(
             f"{[ax.name for ax in graph.systems[a].axes]}, got shape {x.shape}",
             field="points",
         )
-    return _run(chain, x, fallback)
-
-
-def _inverse_resolver(graph: TransformGraph) -> Callable[[str], Field]:
-    """Inverting a transform whose parameters are in an array reads the array."""
-    resolvers = [getattr(t, "_resolver", None) for edges in graph.edges.values() for _, t in edges]
-    resolvers = [r for r in resolvers if r is not None]
-
-    def resolve(path: str) -> Field:
-        for r in resolvers:
-            try:
-                return r(path)
-            except NgffError:
-                continue
-        raise NgffError(f"cannot read the transform parameters at {path!r}", path=path)
-
-    return resolve
+    return _run(chain, x)
 
 
 def coordinate_systems(tree: Any) -> list[dict[str, Any]]:
@@ -353,8 +329,8 @@ def in_system(image: xr.DataArray, name: str) -> xr.DataArray:
         t = parse_transform(raw)
         if t.input is None or t.output is None or t.input.path or t.output.path:
             continue  # links to labels groups are not this image's
-        graph.add_transform(("", t.input.name), ("", t.output.name), t)
-    chain = graph.path(graph.resolve(intrinsic), graph.resolve(name), _no_array)
+        graph.add_transform(("", t.input.name), ("", t.output.name), t, _no_array)
+    chain = [t for t, _ in graph.path(graph.resolve(intrinsic), graph.resolve(name))]
     cs_in = graph.systems[("", intrinsic)]
     cs_out = graph.systems[graph.resolve(name)]
     n = cs_in.ndim
