@@ -520,3 +520,24 @@ def test_store_rules_for_06(tmp_path):
     with pytest.raises(NgffError, match="same coordinate system"):
         xn.from_ngff_zarr(path)
     assert any("not in coordinateSystems" in p for p in xn.validate_store(path))
+
+
+def test_cli_convert_keeps_or_drops_systems(tmp_path, capsys):
+    src = tmp_path / "src.ome.zarr"
+    affine = {
+        "type": "affine",
+        "affine": [[1, 0.5, 0], [0, 1, 0]],
+        "input": {"name": "physical"},
+        "output": {"name": "world"},
+    }
+    write_v06_image(src, systems=[WORLD], transforms=[affine])
+    same = tmp_path / "same.ome.zarr"
+    assert main(["convert", "-q", str(src), str(same), "--version", "0.6"]) == 0
+    assert _ms(same)["coordinateTransformations"] == _ms(src)["coordinateTransformations"]
+    down = tmp_path / "down.ome.zarr"
+    assert main(["convert", "-q", str(src), str(down), "--version", "0.5"]) == 2
+    assert "drop_transforms" in capsys.readouterr().err and not down.exists()
+    assert (
+        main(["convert", "-q", str(src), str(down), "--version", "0.5", "--drop-transforms"]) == 0
+    )
+    assert xn.validate_store(down) == []

@@ -305,6 +305,7 @@ def convert(
     series: int = 0,
     storage_options: Mapping[str, Any] | None = None,
     progress: bool = True,
+    drop_transforms: bool = False,
 ) -> Any:
     """Convert an image file or store (or a bundled sample) to OME-Zarr.
 
@@ -367,6 +368,7 @@ def convert(
             compressors=compressors,
             storage_options=storage_options,
             progress=progress,
+            drop_transforms=drop_transforms,
         )
     return multiscales
 
@@ -758,6 +760,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--compressor", help=f"{', '.join(COMPRESSORS)}, optionally NAME:LEVEL (default: writer's)"
     )
     out.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    out.add_argument(
+        "--drop-transforms",
+        action="store_true",
+        help="writing 0.4/0.5: drop 0.6 coordinate systems and transforms they cannot express",
+    )
     out.add_argument("--storage-options", help="fsspec options for remote stores, as JSON")
     run = conv.add_argument_group("execution")
     run.add_argument("--workers", type=int, help="run on a dask LocalCluster with N workers")
@@ -827,6 +834,7 @@ def _run_convert(args: argparse.Namespace, quiet: bool) -> int:
         series=args.series,
         storage_options=storage_options,
         progress=not quiet,
+        drop_transforms=args.drop_transforms,
     )
     if not quiet:
         head, children = _info_outline(describe_store(output, storage_options))
