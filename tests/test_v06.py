@@ -365,8 +365,10 @@ def test_official_schema_accepts_our_documents(tmp_path):
     img = xn.to_ngff_image(
         np.zeros((4, 6, 6), "uint8"), dims=("c", "y", "x"), translation={"y": 1.0}
     )
-    xn.to_ngff_zarr(tmp_path / "a.ome.zarr", img, version="0.6")
+    img.ngff.to_zarr(tmp_path / "a.ome.zarr", version="0.6")
     assert problems_v06(_attrs(tmp_path / "a.ome.zarr"), "image", strict=True) == []
+    xn.to_multiscales(img, scale_factors=[2]).ngff.to_zarr(tmp_path / "b.ome.zarr", version="0.6")
+    assert problems_v06(_attrs(tmp_path / "b.ome.zarr"), "image", strict=True) == []
 
 
 _step = st.one_of(
