@@ -126,10 +126,53 @@ def figure_methods() -> bytes:
     return _png(fig)
 
 
+def figure_transforms() -> bytes:
+    """Two tiles of a 0.6 scene drawn in the scene's ``world`` system: one placed by a
+    translation, one by a rotation then a translation (pixel corners mapped with
+    ``transform_points``)."""
+    import tempfile
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    import xarray_ngff as xn
+
+    sys.path.insert(0, str(ROOT / "docs"))
+    from scene_example import write_example_scene
+
+    path = Path(tempfile.mkdtemp()) / "scene.ome.zarr"
+    write_example_scene(path)
+    import xarray as xr
+
+    tree = xr.open_datatree(path, engine="ngff")
+    fig, ax = plt.subplots(figsize=(6, 5))
+    for tile, cmap in (("tileA", "Blues"), ("tileB", "Oranges")):
+        img = tree[f"{tile}/scale0"]["image"]
+        sy, sx = img.ngff.scale["y"], img.ngff.scale["x"]
+        ys = np.append(img.y.values - sy / 2, img.y.values[-1] + sy / 2)
+        xs = np.append(img.x.values - sx / 2, img.x.values[-1] + sx / 2)
+        yy, xx = np.meshgrid(ys, xs, indexing="ij")
+        corners = np.stack([yy.ravel(), xx.ravel()], axis=1)
+        world = xn.transform_points(path, f"{tile}/physical", "world", corners)
+        wy, wx = (world[:, i].reshape(yy.shape) for i in (0, 1))
+        ax.pcolormesh(wx, wy, img.values, cmap=cmap, shading="flat", alpha=0.85)
+        ax.text(wx.mean(), wy.mean(), tile, ha="center", va="center", fontsize=12)
+    ax.set_xlabel("world x (micrometer)")
+    ax.set_ylabel("world y (micrometer)")
+    ax.invert_yaxis()
+    ax.set_aspect("equal")
+    ax.set_title("A 0.6 scene: two tiles in the 'world' coordinate system")
+    return _png(fig)
+
+
 FIGURES = {
     "geometry": figure_geometry,
     "levels": figure_levels,
     "methods": figure_methods,
+    "transforms": figure_transforms,
 }
 
 

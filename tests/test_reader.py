@@ -327,7 +327,7 @@ def test_unknown_version(tmp_path):
     path = tmp_path / "a.ome.zarr"
     write_image(path, "0.4", dims="yx", shape=(8, 12))
     attrs = json.loads((path / ".zattrs").read_text())
-    attrs["multiscales"][0]["version"] = "0.9"
+    attrs["multiscales"][0]["version"] = "0.7"
     _image_attrs(path, attrs)
     with pytest.raises(UnsupportedVersionError) as err:
         from_ngff_zarr(path)

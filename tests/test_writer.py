@@ -520,11 +520,14 @@ def test_staged_plan_only_for_untouched_pyramids(pyramid3d):
 def test_staged_write_of_a_non_multiple_ladder(tmp_path, method):
     from xarray_ngff.writer import _staged_plan
 
-    ms = xn.to_multiscales(datasets.blobs_2d((90, 70)), scale_factors=[3, 4, 8], method=method,
-                           chunks=16)
+    ms = xn.to_multiscales(
+        datasets.blobs_2d((90, 70)), scale_factors=[3, 4, 8], method=method, chunks=16
+    )
     # 3 and 4 come from level 0, 8 from level 2 (the 4): each staged from what it came from
     assert _staged_plan(ms, ms.ngff.levels, method) == [
-        (0, {"y": 3, "x": 3}), (0, {"y": 4, "x": 4}), (2, {"y": 2, "x": 2})
+        (0, {"y": 3, "x": 3}),
+        (0, {"y": 4, "x": 4}),
+        (2, {"y": 2, "x": 2}),
     ]
     path = tmp_path / "n.zarr"
     to_ngff_zarr(path, ms)

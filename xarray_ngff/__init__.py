@@ -22,6 +22,7 @@ from .hcs_writer import HcsPlateWriter, to_hcs_zarr
 from .image import to_ngff_image
 from .pyramid import to_multiscales
 from .reader import from_ngff_zarr
+from .transforms import transform_points
 from .validate import validate_store
 from .writer import to_ngff_zarr
 
@@ -48,4 +49,5 @@ __all__ = [
     "HcsPlateWriter",
     "get_options",
     "set_options",
+    "transform_points",
 ]

@@ -71,6 +71,13 @@ class NgffDataArrayAccessor(_GeometryMixin):
         """Lazy pyramid of this image; see :func:`xarray_ngff.to_multiscales`."""
         return _pyramid.to_multiscales(self._obj, scale_factors, method, chunks)
 
+    def in_system(self, name: str) -> xr.DataArray:
+        """This image with coordinates in the 0.6 coordinate system ``name``; see
+        :func:`xarray_ngff.transforms.in_system`."""
+        from .transforms import in_system
+
+        return in_system(self._obj, name)
+
     def to_zarr(self, store, mode: str = "w-", **kwargs):
         """Write this image with a default pyramid (``mode="w-"``, the default, refuses an
         existing store; ``"w"`` replaces it, as for the DataTree); see
@@ -119,6 +126,14 @@ class NgffDataTreeAccessor(_GeometryMixin):
     def levels(self) -> list[xr.DataArray]:
         """The levels, finest first."""
         return _pyramid.tree_levels(self._obj)
+
+    @property
+    def coordinate_systems(self) -> list[dict]:
+        """The 0.6 coordinate systems of this tree (name, path, axes, units); see
+        :func:`xarray_ngff.transforms.coordinate_systems`."""
+        from .transforms import coordinate_systems
+
+        return coordinate_systems(self._obj)
 
     @property
     def metadata(self):

@@ -1,4 +1,4 @@
-"""The ``xarray-ngff`` command line: ``convert``, ``info`` and ``validate``.
+"""The ``xarray-ngff`` command line: ``convert``, ``info``, ``validate`` and ``transform``.
 
 Install with the ``cli`` extra (from a clone ``python3 -m pip install ".[cli]"``; once
 released ``pip install "xarray-ngff[cli]"``), then::
@@ -7,6 +7,7 @@ released ``pip install "xarray-ngff[cli]"``), then::
     xarray-ngff convert scan.ome.tif scan.ome.zarr --chunks 128 --chunks-per-shard 4
     xarray-ngff info scan.ome.zarr            # a tree; --json for machines
     xarray-ngff validate scan.ome.zarr        # exit status 1 when there are problems
+    xarray-ngff transform scene.ome.zarr tileA/physical world '[[1, 2]]'
 
 Exit status: 0 on success, 1 when ``validate`` finds problems, 2 on any error (bad options,
 unreadable input, a failed write). Errors print one line; ``--debug`` shows the traceback.
@@ -38,7 +39,9 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from ._cli_v06 import add_transform_parser, run_transform, validate_json_document
 from .errors import NgffError
+from .metadata.versions import VERSIONS, WRITABLE
 
 __all__ = [
     "main",
@@ -303,6 +306,7 @@ def convert(
     storage_options: Mapping[str, Any] | None = None,
     progress: bool = True,
     layout: str = "flat",
+    drop_transforms: bool = False,
 ) -> Any:
     """Convert an image file or store (or a bundled sample) to OME-Zarr.
 
@@ -325,10 +329,12 @@ def convert(
         raise CliError("give either INPUT or --sample NAME (not both)")
     if _output_exists(output) and not overwrite:
         raise CliError(f"{output!r} exists; pass --overwrite to replace it")
-    if version not in ("0.4", "0.5"):
-        raise CliError(f"--version: {version!r} must be 0.4 or 0.5")
-    if chunks_per_shard is not None and version != "0.5":
-        raise CliError("--chunks-per-shard needs --version 0.5 (sharding is a Zarr v3 feature)")
+    if version not in WRITABLE:
+        raise CliError(f"--version: {version!r} must be one of {', '.join(WRITABLE)}")
+    if chunks_per_shard is not None and VERSIONS[version].zarr_format != 3:
+        raise CliError(
+            "--chunks-per-shard needs --version 0.5 or 0.6 (sharding is a Zarr v3 feature)"
+        )
     compressors = make_compressors(compressor, version)
     if sample is not None:
         if dims is not None:
@@ -364,6 +370,7 @@ def convert(
             storage_options=storage_options,
             progress=progress,
             layout=layout,
+            drop_transforms=drop_transforms,
         )
     return multiscales
 
@@ -420,35 +427,26 @@ def _codec_names(array: Any) -> list[str]:
 
 
 def _describe_image(group: Any, path: str) -> dict[str, Any]:
+    from .metadata.geometry import level_geometry
     from .metadata.parse import parse_multiscales
 
     version, multiscales, omero = parse_multiscales(dict(group.attrs), path=path or "/")
     ms = multiscales[0]
     axes = [a.to_dict() for a in ms.axes]
     levels = []
-    shape0 = None
+    arrays: list[Any] = []
     for ds in ms.datasets:
         try:
-            array = group[ds.path]
+            arrays.append(group[ds.path])
         except KeyError:
+            arrays.append(None)
+    shapes = [None if a is None else tuple(int(n) for n in a.shape) for a in arrays]
+    for k, (ds, array) in enumerate(zip(ms.datasets, arrays, strict=True)):
+        if array is None:
             levels.append({"path": ds.path, "missing": True})
             continue
-        shape = [int(n) for n in array.shape]
-        shape0 = shape0 or shape
-        scale = (
-            list(ds.scale)
-            if ds.scale is not None
-            else [
-                (s0 / s if ax.type == "space" else 1.0)
-                for s0, s, ax in zip(shape0, shape, ms.axes, strict=False)
-            ]
-        )
-        translation = list(ds.translation) if ds.translation is not None else [0.0] * len(shape)
-        if ms.scale is not None:  # the multiscale-level transform applies after the dataset's
-            translation = [t * s for t, s in zip(translation, ms.scale, strict=False)]
-            scale = [a * b for a, b in zip(scale, ms.scale, strict=False)]
-        if ms.translation is not None:
-            translation = [a + b for a, b in zip(translation, ms.translation, strict=False)]
+        shape = list(shapes[k])
+        scale, translation = level_geometry(ms, k, shapes)
         shards = getattr(array, "shards", None)
         levels.append(
             {
@@ -475,6 +473,11 @@ def _describe_image(group: Any, path: str) -> dict[str, Any]:
         "version": version,
         "method": ms.type,
         "axes": axes,
+        **(
+            {"coordinate_systems": [c.get("name") for c in ms.coordinate_systems]}
+            if ms.intrinsic
+            else {}
+        ),
         "channels": channels,
         "levels": levels,
         "labels": labels,
@@ -528,6 +531,12 @@ def describe_store(
         info["layout"] = "bioformats2raw"
         series = sorted((k for k in root.group_keys() if k.isdigit()), key=int)
         for key in series:
+            info["images"].append(_describe_image(root[key], key))
+    elif "scene" in body:
+        from .metadata.scene import scene_image_paths
+
+        info["layout"] = "scene"
+        for key in scene_image_paths(dict(root.attrs), store=store, path="/"):
             info["images"].append(_describe_image(root[key], key))
     else:
         raise CliError(f"{store!r} holds no OME-NGFF metadata (no multiscales, plate or series)")
@@ -745,7 +754,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pyr.add_argument("--chunks", help="chunk shape: 128, 16,128,128 or z=16,y=128,x=128")
     out = conv.add_argument_group("output (to_ngff_zarr)")
-    out.add_argument("--version", dest="ngff_version", choices=("0.4", "0.5"), default="0.5")
+    out.add_argument("--version", dest="ngff_version", choices=WRITABLE, default="0.5")
     out.add_argument(
         "--chunks-per-shard", help="shard = chunks × this: 2, 1,4,4 or z=1,y=4,x=4 (needs 0.5)"
     )
@@ -758,6 +767,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("flat", "scale-groups"),
         default="flat",
         help="level arrays 0..N under the image (default) or ngff-zarr's scaleK/<name>",
+    )
+    out.add_argument(
+        "--drop-transforms",
+        action="store_true",
+        help="writing 0.4/0.5: drop 0.6 coordinate systems and transforms they cannot express",
     )
     out.add_argument("--storage-options", help="fsspec options for remote stores, as JSON")
     run = conv.add_argument_group("execution")
@@ -778,9 +792,10 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="check an OME-Zarr against the specification; exit 1 when there are problems",
     )
-    val.add_argument("store", metavar="STORE")
+    val.add_argument("store", metavar="STORE", help="a store, or one attributes document (.json)")
     val.add_argument("--json", action="store_true", help="print JSON")
     val.add_argument("--storage-options", help="fsspec options for remote stores, as JSON")
+    add_transform_parser(sub, common)
     return parser
 
 
@@ -828,6 +843,7 @@ def _run_convert(args: argparse.Namespace, quiet: bool) -> int:
         storage_options=storage_options,
         progress=not quiet,
         layout=args.layout,
+        drop_transforms=args.drop_transforms,
     )
     if not quiet:
         head, children = _info_outline(describe_store(output, storage_options))
@@ -850,6 +866,8 @@ def _run_validate(args: argparse.Namespace, quiet: bool) -> int:
     store = args.store
     if "://" not in store and not pathlib.Path(store).exists():
         raise CliError(f"{store!r} does not exist")
+    if store.endswith(".json") and pathlib.Path(store).is_file():
+        return validate_json_document(store, args.json, quiet)
     problems = list(validate_store(store, storage_options=_storage_options(args.storage_options)))
     if args.json:
         print(json.dumps({"store": store, "valid": not problems, "problems": problems}, indent=2))
@@ -886,7 +904,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     debug = getattr(args, "debug", False)
     quiet = getattr(args, "quiet", False)
-    handlers = {"convert": _run_convert, "info": _run_info, "validate": _run_validate}
+    handlers = {
+        "convert": _run_convert,
+        "info": _run_info,
+        "validate": _run_validate,
+        "transform": lambda a, q: run_transform(a, _storage_options(a.storage_options)),
+    }
     try:
         return handlers[args.command](args, quiet)
     except KeyboardInterrupt:

@@ -412,6 +412,8 @@ def image_axes(obj: xr.DataArray | xr.Dataset, order: Sequence[str] | None = Non
         axis = {"name": d, "type": AXIS_TYPES[d]}
         if units.get(d):
             axis["unit"] = units[d]
+        if d in obj.coords and obj.coords[d].attrs.get("orientation") is not None:
+            axis["orientation"] = obj.coords[d].attrs["orientation"]  # RFC-4
         axes.append(axis)
     return axes
 

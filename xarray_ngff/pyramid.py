@@ -558,7 +558,10 @@ def multiscale_from_levels(
     if metadata is None and method is not None and ladder is not None:
         metadata = _method_metadata(method, ladder)
     return Multiscale(
-        axes=tuple(Axis(a["name"], a["type"], a.get("unit")) for a in image_axes(levels[0], dims)),
+        axes=tuple(
+            Axis(a["name"], a["type"], a.get("unit"), a.get("orientation"))
+            for a in image_axes(levels[0], dims)
+        ),
         datasets=tuple(datasets),
         name=name,
         type=method,

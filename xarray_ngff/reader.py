@@ -26,7 +26,7 @@ indexed backend arrays for ``chunks=None``. Missing chunks read as the fill valu
 from __future__ import annotations
 
 import functools
-import math
+import json
 import posixpath
 from collections.abc import Mapping
 from typing import Any
@@ -52,11 +52,14 @@ from .errors import (
 )
 from .image import NGFF_DIMS, make_coords
 from .metadata.bf2raw import bf2raw_layout, bf2raw_series
+from .metadata.geometry import level_geometry
 from .metadata.labels import parse_labels_group
 from .metadata.model import Multiscale
 from .metadata.parse import ome_attrs, parse_multiscales
+from .metadata.scene import scene_image_paths
 from .pyramid import level_name
 from .store import NgffStore, open_store, translate_errors
+from .transforms import TRANSFORMS_ATTR
 
 __all__ = ["from_ngff_zarr", "open_ngff_groups", "open_ngff_image_level", "NgffBackendArray"]
 
@@ -154,34 +157,6 @@ def _lazy_data(array: zarr.Array, nstore: NgffStore, path: str, chunks: Any) -> 
     )
 
 
-def _integer_factor(n0: int, nk: int) -> float:
-    if nk <= 0:
-        return 1.0
-    f = max(1, round(n0 / nk))
-    if n0 // f == nk or math.ceil(n0 / f) == nk:
-        return float(f)
-    return n0 / nk
-
-
-def _level_geometry(
-    ms: Multiscale, k: int, shapes: list[tuple[int, ...]]
-) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    n = len(ms.axes)
-    ds = ms.datasets[k]
-    if ds.scale is None and ds.translation is None:
-        scale = tuple(_integer_factor(a, b) for a, b in zip(shapes[0], shapes[k], strict=True))
-        translation = (0.0,) * n
-    else:
-        scale = ds.scale if ds.scale is not None else (1.0,) * n
-        translation = ds.translation if ds.translation is not None else (0.0,) * n
-    if ms.scale is not None:
-        translation = tuple(s * t for s, t in zip(ms.scale, translation, strict=True))
-        scale = tuple(a * b for a, b in zip(ms.scale, scale, strict=True))
-    if ms.translation is not None:
-        translation = tuple(a + b for a, b in zip(translation, ms.translation, strict=True))
-    return scale, translation
-
-
 def _channel_names(
     omero: Mapping[str, Any] | None, n: int | None, *, store: str, path: str
 ) -> list[str] | None:
@@ -211,14 +186,17 @@ def _coords(
     translation: tuple[float, ...],
     channel_names: list[str] | None,
 ) -> xr.Coordinates:
-    axes = tuple((d, a.type, a.unit) for d, a in zip(dims, ms.axes, strict=True))
+    axes = tuple(
+        (d, a.type, a.unit, None if a.orientation is None else json.dumps(a.orientation))
+        for d, a in zip(dims, ms.axes, strict=True)
+    )
     names = tuple(channel_names) if channel_names is not None else None
     return _coords_cached(axes, tuple(shape), tuple(scale), tuple(translation), names)
 
 
 @functools.lru_cache(maxsize=512)
 def _coords_cached(
-    axes: tuple[tuple[str, str | None, str | None], ...],
+    axes: tuple[tuple[str, str | None, str | None, str | None], ...],
     shape: tuple[int, ...],
     scale: tuple[float, ...],
     translation: tuple[float, ...],
@@ -238,7 +216,7 @@ def _coords_cached(
         list(channel_names) if channel_names is not None and "c" in dims else None,
     )
     # axes outside t/c/z/y/x (allowed by NGFF) still get coordinates when space or time
-    for i, (d, kind, unit) in enumerate(axes):
+    for i, (d, kind, unit, _) in enumerate(axes):
         if d in NGFF_DIMS or kind not in ("space", "time"):
             continue
         attrs: dict[str, Any] = {"spacing": scale[i]}
@@ -246,6 +224,9 @@ def _coords_cached(
             attrs["units"] = unit
         values = translation[i] + scale[i] * np.arange(shape[i], dtype=np.float64)
         coords[d] = xr.Variable(d, values, attrs)
+    for d, _, _, orientation in axes:  # RFC-4 orientation stays on the coordinate
+        if orientation is not None and d in coords:
+            coords[d].attrs["orientation"] = json.loads(orientation)
     return xr.Coordinates(coords)
 
 
@@ -291,12 +272,21 @@ def _image_levels(
         path=where,
     )
     var = _variable_name(ms)
+    systems = {}
+    if ms.coordinate_systems:  # 0.6: the systems travel with the image (see transforms.py)
+        systems[TRANSFORMS_ATTR] = {
+            "intrinsic": ms.intrinsic,
+            "coordinateSystems": [dict(c) for c in ms.coordinate_systems],
+            "coordinateTransformations": [dict(t) for t in ms.transforms],
+        }
     out: dict[str, xr.Dataset] = {}
     for k, (ds, array, shape) in enumerate(zip(ms.datasets, arrays, shapes, strict=True)):
-        scale, translation = _level_geometry(ms, k, shapes)
+        scale, translation = level_geometry(ms, k, shapes)
         coords = _coords(ms, dims, shape, scale, translation, names)
         full = _join(path, ds.path)
-        variable = xr.Variable(dims, _lazy_data(array, nstore, full, chunks), dict(attrs_var))
+        variable = xr.Variable(
+            dims, _lazy_data(array, nstore, full, chunks), {**attrs_var, **systems}
+        )
         shards = getattr(array, "shards", None)
         variable.encoding = {
             "source": nstore.name,
@@ -396,6 +386,8 @@ def _kind(nstore: NgffStore, path: str, attrs: Mapping[str, Any]) -> str:
         return "image"
     if "well" in body:
         return "well"
+    if "scene" in body:
+        return "scene"
     raise NotOmeZarrError(
         "no OME-NGFF metadata (multiscales, plate, well or bioformats2raw.layout) in the "
         f"group attributes {sorted(attrs)}",
@@ -414,8 +406,9 @@ def open_ngff_groups(
 ) -> dict[str, xr.Dataset]:
     """Every node of an OME-Zarr hierarchy as ``{"/node/path": Dataset}``.
 
-    Handles images (with their labels), bioformats2raw collections (every series) and plates
-    (delegated to :mod:`xarray_ngff.hcs`). Paths start with ``/``; ``"/"`` is the root.
+    Handles images (with their labels), bioformats2raw collections (every series), 0.6
+    scenes (every image a scene transform names, under its path) and plates (delegated to
+    :mod:`xarray_ngff.hcs`). Paths start with ``/``; ``"/"`` is the root.
 
     Examples
     --------
@@ -442,6 +435,11 @@ def open_ngff_groups(
                 nodes[_join(series, key)] = ds
     elif kind == "image":
         nodes = _image_nodes(nstore, path, chunks)
+    elif kind == "scene":
+        nodes = {"": xr.Dataset(attrs=attrs)}
+        for image in scene_image_paths(attrs, store=nstore.name, path=path or "/"):
+            for key, ds in _image_nodes(nstore, _join(path, image), chunks).items():
+                nodes[_join(image, key)] = ds
     else:
         raise PlateError(
             "this group is a single well: open the plate root instead",
@@ -471,9 +469,13 @@ def open_ngff_image_level(
     attrs = nstore.attrs(path)
     kind = _kind(nstore, path, attrs)
     if kind != "image":
-        if kind == "bioformats2raw":
-            choices = _bf2raw_series_paths(nstore, path)
-            hint = f"series {choices}"
+        if kind in ("bioformats2raw", "scene"):
+            choices = (
+                _bf2raw_series_paths(nstore, path)
+                if kind == "bioformats2raw"
+                else scene_image_paths(attrs, store=nstore.name, path=path or "/")
+            )
+            hint = f"{'series' if kind == 'bioformats2raw' else 'images'} {choices}"
             raise MetadataError(
                 f"this group is a {kind} collection, not one image: choose one with "
                 f"group=... or image=... ({hint}), or open the whole hierarchy with "

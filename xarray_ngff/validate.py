@@ -33,7 +33,9 @@ import numpy as np
 
 from .errors import MissingArrayError, NgffError, ValidationError
 from .metadata.bf2raw import LAYOUT_KEY
-from .metadata.parse import normalize_version, ome_attrs
+from .metadata.geometry import level_geometry
+from .metadata.parse import normalize_version, ome_attrs, parse_multiscales
+from .metadata.versions import VERSIONS
 from .store import NgffStore, open_store
 
 __all__ = ["validate_store", "validate_attrs", "validate_document", "raise_for_problems"]
@@ -189,7 +191,7 @@ def _model_rules(attrs: Mapping[str, Any], version: str, kind: str) -> list[tupl
 
 
 def _metadata_rules(
-    attrs: Mapping[str, Any], kind: str
+    attrs: Mapping[str, Any], kind: str, strict: bool = False
 ) -> tuple[str | None, list[tuple[str, str]]]:
     try:
         outer, body = ome_attrs(attrs)
@@ -200,14 +202,25 @@ def _metadata_rules(
         version = normalize_version(raw) if raw is not None else None
     except NgffError as err:
         return None, [("version", err.message)]
+    if version is not None and VERSIONS[version].transforms == "rfc5":
+        from ._validate_v06 import problems_v06
+
+        problems = problems_v06(attrs, kind, strict=strict)
+        if version != "0.6":
+            problems.insert(0, ("version", f"{raw!r} is not a released 0.6 version"))
+        return version, problems
     if version in ("0.4", "0.5"):
+        if kind == "scene":
+            return version, [("ome.scene", f"scenes need OME-NGFF 0.6, not {raw or version!r}")]
+        if kind == "ome":
+            return version, []
         return version, _model_rules(attrs, version, kind)
     if kind in ("image", "label"):
         return version, _legacy_image_rules(body, version)
     return version, []
 
 
-_KINDS = ("image", "label", "labels", "plate", "well", "bioformats2raw")
+_KINDS = ("image", "label", "labels", "plate", "well", "bioformats2raw", "scene", "ome")
 
 
 def _guess_kind(body: Mapping[str, Any]) -> str:
@@ -221,15 +234,27 @@ def _guess_kind(body: Mapping[str, Any]) -> str:
         return "well"
     if "labels" in body and "multiscales" not in body:
         return "labels"
+    if "scene" in body and "multiscales" not in body:
+        return "scene"
+    if "series" in body and "multiscales" not in body:
+        return "ome"  # the OME group of a bioformats2raw collection
     return "image"
 
 
-def validate_attrs(attrs: Mapping[str, Any], kind: str | None = None) -> list[str]:
+def validate_attrs(
+    attrs: Mapping[str, Any],
+    kind: str | None = None,
+    *,
+    strict: bool = False,
+    version: str | None = None,
+) -> list[str]:
     """Problems of one group's attributes with the runtime rules (ome-zarr-models for 0.4/0.5,
     this module's rules for 0.1–0.3), without looking at arrays.
 
     ``kind`` is one of ``image``, ``label``, ``labels``, ``plate``, ``well``,
-    ``bioformats2raw`` (default: guessed from the keys). Each problem is ``"field: message"``.
+    ``bioformats2raw``, ``scene`` (default: guessed from the keys). Each problem is
+    ``"field: message"``. ``strict`` adds the SHOULDs for 0.6 (the ``strict_*`` schemas);
+    ``version`` judges the document as that version (default: the one it declares).
 
     Examples
     --------
@@ -243,7 +268,12 @@ def validate_attrs(attrs: Mapping[str, Any], kind: str | None = None) -> list[st
     kind = kind or _guess_kind(body)
     if kind not in _KINDS:
         raise NgffError(f"kind={kind!r} is not one of {_KINDS}", field="kind")
-    version, problems = _metadata_rules(attrs, kind)
+    if version is not None and VERSIONS[version].transforms == "rfc5":
+        # judged as 0.6 whatever the document says (a 0.6 suite, ``--version``)
+        from ._validate_v06 import problems_v06
+
+        return [f"{f}: {m}" for f, m in problems_v06(attrs, kind, strict=strict)]
+    version, problems = _metadata_rules(attrs, kind, strict)
     if version == "0.5" and kind == "plate":
         problems.extend(_plate_path_rules(body))
     return [f"{f}: {m}" for f, m in problems]
@@ -288,7 +318,7 @@ class _Walker:
     def metadata(self, path: str, attrs: Mapping[str, Any], kind: str) -> str | None:
         """Check a document with the rules of its version; returns the short version."""
         version, problems = _metadata_rules(attrs, kind)
-        expected_format = 3 if version == "0.5" else 2
+        expected_format = VERSIONS[version].zarr_format if version is not None else 2
         if version is not None and self.nstore.zarr_format != expected_format:
             problems.append(
                 (
@@ -307,9 +337,14 @@ class _Walker:
         entries = body.get("multiscales")
         if not isinstance(entries, list):
             return
+        try:
+            parsed: list[Any] = parse_multiscales(attrs)[1]
+        except NgffError:  # already reported by the metadata rules
+            parsed = []
         for i, entry in enumerate(entries):
             if isinstance(entry, Mapping):
-                self.structure(path, f"multiscales[{i}]", entry, body, version, label)
+                ms = parsed[i] if i < len(parsed) else None
+                self.structure(path, f"multiscales[{i}]", entry, body, version, label, ms)
         if not label and self.nstore.has_group(_join(path, "labels")):
             self.labels(_join(path, "labels"))
 
@@ -321,12 +356,15 @@ class _Walker:
         body: Mapping[str, Any],
         version: str | None,
         label: bool,
+        ms: Any = None,
     ) -> None:
         datasets = entry.get("datasets")
         if not isinstance(datasets, list):
             return
         axes = entry.get("axes")
-        if isinstance(axes, list):
+        if ms is not None and ms.coordinate_systems:  # 0.6: the intrinsic system's axes
+            names = list(ms.axis_names)
+        elif isinstance(axes, list):
             names = [a.get("name") if isinstance(a, Mapping) else a for a in axes]
         elif version in ("0.1", "0.2", None):
             names = list(_LEGACY_AXES)
@@ -357,7 +395,7 @@ class _Walker:
                     f"array {dpath!r} has {array.ndim} dimensions but there are "
                     f"{len(names)} axes {names}",
                 )
-            if version == "0.5" and names is not None:
+            if version is not None and VERSIONS[version].envelope and names is not None:
                 dim_names = getattr(array.metadata, "dimension_names", None)
                 if dim_names is None or list(dim_names) != names:
                     self.p.add(
@@ -372,7 +410,7 @@ class _Walker:
                     f"{dfield}.path",
                     f"label image array {dpath!r} has dtype {array.dtype}; labels are integers",
                 )
-        self.ordering(path, field, datasets, shapes)
+        self.ordering(path, field, datasets, shapes, ms)
         omero = body.get("omero")
         if isinstance(omero, Mapping) and names is not None and "c" in names and shapes:
             channels = omero.get("channels")
@@ -386,16 +424,18 @@ class _Walker:
                         f"lists {len(channels)} channels but the image has {n_c}",
                     )
 
-    def ordering(self, path: str, field: str, datasets: list, shapes: list) -> None:
+    def ordering(self, path: str, field: str, datasets: list, shapes: list, ms: Any = None) -> None:
         """Datasets go from highest to lowest resolution: shapes never grow, scales never
-        shrink."""
+        shrink. Scales are the composed ones the reader uses (:func:`level_geometry`)."""
         previous_shape = previous_scale = None
+        geometry_ok = ms is not None and len(ms.datasets) == len(datasets)
         for j, (d, shape) in enumerate(zip(datasets, shapes, strict=True)):
             scale = None
-            if isinstance(d, Mapping) and isinstance(d.get("coordinateTransformations"), list):
-                for t in d["coordinateTransformations"]:
-                    if isinstance(t, Mapping) and t.get("type") == "scale":
-                        scale = t.get("scale")
+            has_transform = isinstance(d, Mapping) and isinstance(
+                d.get("coordinateTransformations"), list
+            )
+            if geometry_ok and has_transform:
+                scale = list(level_geometry(ms, j, shapes)[0])
             where = f"{field}.datasets[{j}]"
             if (
                 shape is not None
@@ -516,8 +556,23 @@ class _Walker:
             self.image(path, attrs, label="image-label" in body)
         elif "well" in body:
             self.metadata(path, attrs, "well")
+        elif "scene" in body:
+            self.scene(path, attrs)
         else:
             self.p.add(path, "attributes", "no OME-NGFF metadata in the group attributes")
+
+    def scene(self, path: str, attrs: Mapping[str, Any]) -> None:
+        from .metadata.scene import scene_image_paths
+
+        self.metadata(path, attrs, "scene")
+        try:
+            images = scene_image_paths(attrs)
+        except NgffError:
+            return  # reported by the schema
+        for image in images:
+            child = self.attrs(_join(path, image))
+            if child is not None:
+                self.node(_join(path, image), child)
 
 
 def validate_store(store: Any, storage_options: Mapping[str, Any] | None = None) -> list[str]:

@@ -136,7 +136,9 @@ from .image import (
     validate_dims,
 )
 from .metadata.emit import image_attrs
+from .metadata.emit_v06 import check_expressible
 from .metadata.model import SUPPORTED_WRITE, Multiscale
+from .metadata.versions import VERSIONS
 from .methods import WINDOW_CENTRED, gaussian_radius, reduce_block
 from .omero import check_omero, choose_level, compute_omero
 from .pyramid import (
@@ -149,6 +151,7 @@ from .pyramid import (
     to_multiscales,
     tree_levels,
 )
+from .transforms import with_systems
 
 __all__ = ["to_ngff_zarr", "default_compressors", "level_path", "LAYOUTS"]
 
@@ -414,9 +417,9 @@ def _normalize_cps(
 ) -> dict[str, int] | None:
     if chunks_per_shard is None:
         return None
-    if version != "0.5":
+    if VERSIONS[version].zarr_format != 3:
         raise InvalidChunksError(
-            f"chunks_per_shard needs OME-NGFF 0.5 (Zarr v3 sharding); version={version!r} "
+            f"chunks_per_shard needs OME-NGFF 0.5 or later (Zarr v3 sharding); version={version!r} "
             "is Zarr v2, which has no shards",
             store=label,
             field="chunks_per_shard",
@@ -583,12 +586,21 @@ def _prepare_levels(
     return out, order
 
 
-def _metadata(tree: xr.DataTree | None, levels: list[xr.DataArray], order, name: str) -> Multiscale:
+def _metadata(
+    tree: xr.DataTree | None,
+    levels: list[xr.DataArray],
+    order,
+    name: str,
+    version: str = "0.5",
+    drop_transforms: bool = False,
+) -> Multiscale:
     method = meta = None
     if tree is not None:
         parsed = multiscale_from_tree(tree)
         method, meta = parsed.type, parsed.metadata
-    return multiscale_from_levels(levels, name, method, metadata=meta, order=order)
+    ms = multiscale_from_levels(levels, name, method, metadata=meta, order=order)
+    # 0.6 systems and transforms the image carries; refused below 0.6 unless dropped
+    return check_expressible(with_systems(ms, levels[0]), version, drop_transforms)
 
 
 # -- staged pyramids: level k+1 computed from level k as written ------------------------------
@@ -934,6 +946,7 @@ def prepare_image(
     omero: Mapping[str, Any] | bool | None = None,
     layout: str = "flat",
     prefix: str = "",
+    drop_transforms: bool = False,
 ) -> ImagePlan:
     """Check a write request and plan it (raises before anything is written)."""
     if not isinstance(version, str) or version not in SUPPORTED_WRITE:
@@ -958,7 +971,9 @@ def prepare_image(
             f"levels have different dtypes {sorted(map(str, dtypes))}", store=label, field="dtype"
         )
     codecs = _compressors(compressors, version, label)
-    multiscale = _metadata(tree, [lvl.transpose(*order) for lvl in levels], order, name)
+    multiscale = _metadata(
+        tree, [lvl.transpose(*order) for lvl in levels], order, name, version, drop_transforms
+    )
     multiscale = dataclasses.replace(
         multiscale,
         axes=tuple(dataclasses.replace(a, name=names.get(a.name, a.name)) for a in multiscale.axes),
@@ -980,7 +995,7 @@ def prepare_image(
     if isinstance(omero, Mapping):
         plan.omero_given = check_omero(omero, n_channels, store=label)
     elif omero is None:
-        if version == "0.5" or channel_names is not None:
+        if VERSIONS[version].envelope or channel_names is not None:
             labels = channel_names or (
                 [name] if n_channels == 1 else [f"c{i}" for i in range(n_channels)]
             )
@@ -1057,6 +1072,7 @@ def to_ngff_zarr(
     omero: Mapping[str, Any] | bool | None = None,
     layout: str = "flat",
     labels: Mapping[str, Any] | bool | None = None,
+    drop_transforms: bool = False,
 ) -> Any:
     """Write a multiscale pyramid as OME-Zarr, out of core.
 
@@ -1068,7 +1084,8 @@ def to_ngff_zarr(
         A pyramid (:func:`~xarray_ngff.to_multiscales`) or a single NGFF image, which gets
         the default pyramid.
     version
-        ``"0.5"`` (Zarr v3, default) or ``"0.4"`` (Zarr v2).
+        ``"0.5"`` (Zarr v3, default), ``"0.6"`` (Zarr v3, coordinate systems) or ``"0.4"``
+        (Zarr v2).
     chunks_per_shard
         Chunks per shard: an int for every dim, a tuple in NGFF dim order (t, c, z, y, x) or
         a dict per dim (missing dims: 1). The shard shape is chunk shape x count, capped at
@@ -1108,6 +1125,10 @@ def to_ngff_zarr(
         ``attrs["image-label"]`` block gives colours, properties and source). ``None``
         (default): the ``labels`` node of ``multiscales`` if it has one (a tree read from a
         store round-trips); ``False``: none. See :func:`xarray_ngff.add_label`.
+    drop_transforms
+        Writing 0.4/0.5 an image that carries 0.6 coordinate systems or transforms beyond its
+        intrinsic one (``attrs["ngff_transforms"]``) raises ``UnsupportedVersionError``;
+        ``True`` writes the intrinsic geometry only and drops the rest.
 
     Returns
     -------
@@ -1146,6 +1167,7 @@ def to_ngff_zarr(
         compressors=compressors,
         omero=omero,
         layout=layout,
+        drop_transforms=drop_transforms,
     )
     from ._labels_writer import label_tasks, prepare_labels
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnsupportedVersionError
+from .emit_v06 import check_expressible, multiscale_to_dict_v06
 from .model import SUPPORTED_WRITE, Multiscale
+from .versions import VERSIONS
 
 __all__ = ["multiscale_to_dict", "image_attrs"]
 
@@ -55,8 +57,12 @@ def image_attrs(
     multiscales: list[Multiscale],
     version: str | None,
     omero: dict[str, Any] | None = None,
+    *,
+    drop_transforms: bool = False,
 ) -> dict[str, Any]:
-    """Group attributes of an image for ``version`` ("0.4", "0.5" or ``None`` for neutral).
+    """Group attributes of an image for ``version`` ("0.4", "0.5", "0.6" or ``None`` for
+    neutral). 0.6-only content (further coordinate systems, transforms) is refused for older
+    versions unless ``drop_transforms``.
 
     Examples
     --------
@@ -71,9 +77,15 @@ def image_attrs(
             f"cannot write OME-NGFF version {version!r}; choose one of {SUPPORTED_WRITE}",
             field="version",
         )
-    body: dict[str, Any] = {"multiscales": [multiscale_to_dict(m, version) for m in multiscales]}
+    multiscales = [check_expressible(m, version, drop_transforms) for m in multiscales]
+    info = VERSIONS[version] if version is not None else None
+    if info is not None and info.axes == "coordinateSystems":
+        entries = [multiscale_to_dict_v06(m) for m in multiscales]
+    else:
+        entries = [multiscale_to_dict(m, version) for m in multiscales]
+    body: dict[str, Any] = {"multiscales": entries}
     if omero is not None:
         body["omero"] = omero
-    if version == "0.5":
-        return {"ome": {"version": "0.5", **body}}
+    if info is not None and info.envelope:
+        return {"ome": {"version": info.written_as, **body}}
     return body

@@ -12,8 +12,8 @@ from typing import Any
 
 __all__ = ["Axis", "Dataset", "Multiscale", "SUPPORTED_READ", "SUPPORTED_WRITE"]
 
-SUPPORTED_READ = ("0.1", "0.2", "0.3", "0.4", "0.5")
-SUPPORTED_WRITE = ("0.4", "0.5")
+from .versions import READABLE as SUPPORTED_READ
+from .versions import WRITABLE as SUPPORTED_WRITE
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,16 @@ class Axis:
     name: str
     type: str | None = None
     unit: str | None = None
+    orientation: Any = None  # RFC-4 (0.9.dev1; ngff-zarr also writes it into 0.4/0.5)
 
-    def to_dict(self) -> dict[str, str]:
-        out = {"name": self.name}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
         if self.type is not None:
             out["type"] = self.type
         if self.unit is not None:
             out["unit"] = self.unit
+        if self.orientation is not None:
+            out["orientation"] = self.orientation
         return out
 
 
@@ -67,7 +70,13 @@ class Multiscale:
     version
         The NGFF version the metadata was read from or is meant for (``None``: neutral).
     scale, translation
-        The optional multiscale-level transform, applied after each dataset's own.
+        The optional multiscale-level transform, applied after each dataset's own (0.1-0.5).
+    coordinate_systems, transforms
+        0.6: every coordinate system of the image and the multiscales-level transforms to
+        further systems (plain JSON, as written).
+    intrinsic
+        0.6: the name of the system the datasets map into, which ``axes`` and the dataset
+        geometry describe.
     """
 
     axes: tuple[Axis, ...]
@@ -79,6 +88,9 @@ class Multiscale:
     scale: tuple[float, ...] | None = None
     translation: tuple[float, ...] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    coordinate_systems: tuple[dict[str, Any], ...] = ()
+    transforms: tuple[dict[str, Any], ...] = ()
+    intrinsic: str | None = None
 
     @property
     def axis_names(self) -> tuple[str, ...]:

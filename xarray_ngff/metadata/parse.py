@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import MetadataError, NotOmeZarrError, UnsupportedVersionError
+from .geometry import compose_axis_aligned
 from .model import SUPPORTED_READ, Axis, Dataset, Multiscale
+from .parse_v06 import parse_v06_entry
+from .versions import VERSIONS
 
 __all__ = ["normalize_version", "ome_attrs", "parse_multiscales", "parse_image", "path_list"]
 
@@ -74,11 +77,41 @@ def _transforms(
         raise MetadataError(
             "coordinateTransformations must be a list", store=store, path=path, field=field
         )
-    scale = translation = None
+    steps: list[tuple[str, tuple[float, ...]]] = []
+    _axis_aligned_steps(_one_system(items), n_axes, steps, store=store, path=path, field=field)
+    return compose_axis_aligned(steps)
+
+
+def _output_name(tr: Any) -> Any:
+    out = tr.get("output") if isinstance(tr, Mapping) else None
+    return out.get("name") if isinstance(out, Mapping) else out
+
+
+def _one_system(items: list) -> list:
+    """spatialdata lists one transform per target coordinate system (each with an
+    ``output`` name): the first is the image's geometry, the rest are alternatives."""
+    named = [_output_name(tr) for tr in items]
+    if len(items) > 1 and all(n is not None for n in named) and len(set(named)) > 1:
+        return items[:1]
+    return items
+
+
+def _axis_aligned_steps(items: list, n_axes: int, steps: list, *, store, path, field: str) -> None:
     for i, tr in enumerate(items):
         kind = tr.get("type") if isinstance(tr, Mapping) else None
         where = f"{field}[{i}]"
         if kind == "identity":
+            continue
+        if kind == "sequence" and isinstance(tr.get("transformations"), list):
+            # spatialdata's 0.4/0.5 variants: axis-aligned sequences read as geometry
+            _axis_aligned_steps(
+                tr["transformations"],
+                n_axes,
+                steps,
+                store=store,
+                path=path,
+                field=f"{where}.transformations",
+            )
             continue
         if kind not in ("scale", "translation"):
             raise MetadataError(
@@ -112,19 +145,7 @@ def _transforms(
                 path=path,
                 field=where,
             ) from None
-        if kind == "scale":
-            scale = (
-                values
-                if scale is None
-                else tuple(a * b for a, b in zip(scale, values, strict=True))
-            )
-        else:
-            translation = (
-                values
-                if translation is None
-                else tuple(a + b for a, b in zip(translation, values, strict=True))
-            )
-    return scale, translation
+        steps.append((kind, values))
 
 
 def _axes(raw: Any, version: str | None, *, store, path, field: str) -> tuple[Axis, ...] | None:
@@ -137,7 +158,7 @@ def _axes(raw: Any, version: str | None, *, store, path, field: str) -> tuple[Ax
         if isinstance(a, str):  # 0.3
             axes.append(Axis(a, _AXIS_TYPES.get(a)))
         elif isinstance(a, Mapping) and isinstance(a.get("name"), str):
-            axes.append(Axis(a["name"], a.get("type"), a.get("unit")))
+            axes.append(Axis(a["name"], a.get("type"), a.get("unit"), a.get("orientation")))
         else:
             raise MetadataError(
                 f"axis must be a name or an object with a name, got {a!r}",
@@ -194,6 +215,15 @@ def parse_multiscales(
         if v is None and entry.get("version") is not None:
             v = normalize_version(entry["version"], store=store, path=path)
         version = version or v
+        rfc5 = v is not None and VERSIONS[v].transforms == "rfc5"
+        # early 0.6 drafts may still list "axes" without coordinate systems
+        if (
+            "coordinateSystems" in entry
+            or "coordinate_systems" in entry
+            or (rfc5 and "axes" not in entry)
+        ):
+            result.append(parse_v06_entry(entry, v, store=store, path=path, field=field))
+            continue
         axes = _axes(entry.get("axes"), v, store=store, path=path, field=f"{field}.axes")
         if axes is None:
             if v in ("0.3", "0.4", "0.5"):

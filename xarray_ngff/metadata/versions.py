@@ -1,0 +1,100 @@
+"""The OME-NGFF version table: one frozen record per version, the one place that knows them.
+
+Readers, writers and the validator ask this table what a version stores where (Zarr format,
+the ``ome`` envelope, how axes and transforms are written) and whether it can be written.
+
+Examples
+--------
+>>> VERSIONS["0.6"].zarr_format, VERSIONS["0.6"].axes, VERSIONS["0.6"].writable
+(3, 'coordinateSystems', True)
+>>> [v.version for v in VERSIONS.values() if v.writable]
+['0.4', '0.5', '0.6']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["VersionInfo", "VERSIONS", "READABLE", "WRITABLE", "version_info", "is_prerelease"]
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """What one OME-NGFF version looks like on disk.
+
+    Attributes
+    ----------
+    version
+        The short version (``"0.6"``).
+    zarr_format
+        2 or 3.
+    envelope
+        Metadata lives under the ``ome`` key of the attributes (0.5 on).
+    axes
+        ``"fixed"`` (tczyx implied, 0.1/0.2), ``"names"`` (0.3), ``"objects"`` (0.4/0.5) or
+        ``"coordinateSystems"`` (0.6 on, RFC-5).
+    transforms
+        ``"none"`` (0.1–0.3), ``"scale-translation"`` (0.4/0.5) or ``"rfc5"`` (every 0.6 type,
+        named systems).
+    writable
+        Whether xarray-ngff writes it.
+    written_as
+        The version string written (``None``: not writable).
+    released
+        Released version strings this row accepts as conformant.
+    """
+
+    version: str
+    zarr_format: int
+    envelope: bool
+    axes: str
+    transforms: str
+    writable: bool
+    written_as: str | None = None
+    released: tuple[str, ...] = ()
+
+
+VERSIONS: dict[str, VersionInfo] = {
+    v.version: v
+    for v in (
+        VersionInfo("0.1", 2, False, "fixed", "none", False, released=("0.1",)),
+        VersionInfo("0.2", 2, False, "fixed", "none", False, released=("0.2",)),
+        VersionInfo("0.3", 2, False, "names", "none", False, released=("0.3",)),
+        VersionInfo("0.4", 2, False, "objects", "scale-translation", True, "0.4", ("0.4",)),
+        VersionInfo("0.5", 3, True, "objects", "scale-translation", True, "0.5", ("0.5",)),
+        VersionInfo("0.6", 3, True, "coordinateSystems", "rfc5", True, "0.6", ("0.6", "0.6rc0")),
+        # 0.9.dev1: 0.6 plus RFC-3 (free axes) and RFC-4 (orientation); read, not written
+        VersionInfo("0.9", 3, True, "coordinateSystems", "rfc5", False, released=()),
+    )
+}
+READABLE = tuple(VERSIONS)
+WRITABLE = tuple(v.version for v in VERSIONS.values() if v.writable)
+
+_SHORT = re.compile(r"^(\d+)\.(\d+)")
+
+
+def version_info(version: str) -> VersionInfo:
+    """The record of a version string (``"0.6.dev2"`` -> the 0.6 row); ``KeyError`` if none.
+
+    Examples
+    --------
+    >>> version_info("0.6rc0").version, version_info("0.5-dev-spatialdata").version
+    ('0.6', '0.5')
+    """
+    m = _SHORT.match(str(version))
+    if m is None:
+        raise KeyError(version)
+    return VERSIONS[f"{m.group(1)}.{m.group(2)}"]
+
+
+def is_prerelease(version: str) -> bool:
+    """Whether a version string is a draft spelling of its row (``0.6.dev3``), not a release.
+
+    Examples
+    --------
+    >>> is_prerelease("0.6.dev3"), is_prerelease("0.6rc0"), is_prerelease("0.6")
+    (True, False, False)
+    """
+    info = version_info(version)
+    return bool(info.released) and str(version) not in info.released and info.version >= "0.6"
