@@ -45,7 +45,7 @@ def _body(attrs: dict) -> dict:
     return dict(attrs["ome"]) if "ome" in attrs else dict(attrs)
 
 
-@pytest.mark.parametrize("version", ["0.4", "0.5"])
+@pytest.mark.parametrize("version", ["0.4", "0.5", "0.6"])
 def test_labels_argument_writes_spec_layout(tmp_path, image, cells, version):
     path = tmp_path / "img.ome.zarr"
     ms = xn.to_multiscales(image, scale_factors=[2, 4])
@@ -72,7 +72,7 @@ def test_labels_argument_writes_spec_layout(tmp_path, image, cells, version):
     assert levels[1].values[0, 2, 2] == 3 and levels[1].values[0, 12, 10] == 7
 
 
-@pytest.mark.parametrize("version", ["0.4", "0.5"])
+@pytest.mark.parametrize("version", ["0.4", "0.5", "0.6"])
 def test_add_label_colors_properties_and_listing(tmp_path, image, cells, version):
     path = tmp_path / "img.ome.zarr"
     xn.to_ngff_zarr(path, xn.to_multiscales(image, scale_factors=[2]), version=version)

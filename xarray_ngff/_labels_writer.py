@@ -31,6 +31,7 @@ from .errors import NgffError, NgffWarning, StoreExistsError, WriteError
 from .image import image_scale, make_coords
 from .metadata.labels import parse_image_label, parse_labels_group
 from .metadata.parse import ome_attrs, parse_multiscales
+from .metadata.versions import VERSIONS
 from .pyramid import to_multiscales, tree_levels
 from .writer import (
     ImagePlan,
@@ -59,9 +60,10 @@ def envelope(version: str, body: Mapping[str, Any]) -> dict[str, Any]:
     >>> envelope("0.5", {"labels": ["cells"]})
     {'ome': {'version': '0.5', 'labels': ['cells']}}
     """
-    if version == "0.4":
+    info = VERSIONS[version]
+    if not info.envelope:
         return dict(body)
-    return {"ome": {"version": version, **body}}
+    return {"ome": {"version": info.written_as or version, **body}}
 
 
 def _image_label_doc(
@@ -112,8 +114,8 @@ def _image_label_doc(
             f"(store={where!r}, field='image-label')",
             NgffWarning,
         )
-    if version == "0.4":
-        doc = {"version": "0.4", **doc}
+    if not VERSIONS[version].envelope:  # 0.4: the version sits in the block itself
+        doc = {"version": version, **doc}
     return doc
 
 
@@ -303,7 +305,7 @@ def _write_listing(
     """Set the ``labels`` listing of the group at ``path``: existing names first, then
     ``names`` (``drop=True``: remove ``names``), in ``order`` where it names them (a replaced
     label keeps its place). Other keys of the group are kept."""
-    zarr_format = 2 if version == "0.4" else 3
+    zarr_format = VERSIONS[version].zarr_format
     group = zarr.open_group(store, path=path, mode="a", zarr_format=zarr_format)
     attrs = dict(group.attrs)
     listed = parse_labels_group(attrs) or []
@@ -457,9 +459,11 @@ def add_label(
     path = image.strip("/")
     attrs = nstore.attrs(path)
     version, multiscales, _ = parse_multiscales(attrs, store=nstore.name, path=path or "/")
-    if version not in ("0.4", "0.5"):
+    if version not in VERSIONS or not VERSIONS[version].writable:
+        writable = [v for v, info in VERSIONS.items() if info.writable]
         raise WriteError(
-            f"labels are written for OME-NGFF 0.4 and 0.5; the image is version {version}",
+            f"labels are written for OME-NGFF {', '.join(writable)}; the image is version "
+            f"{version}",
             store=label_name,
             path=path or "/",
             field="version",
@@ -525,7 +529,7 @@ def add_label(
             drop=True,
         )
     task = label_tasks(zstore, plan, label_plans, None, order=listed if exists else None)
-    task = dask.delayed(_reconsolidate, pure=False)(task, zstore, 2 if version == "0.4" else 3)
+    task = dask.delayed(_reconsolidate, pure=False)(task, zstore, VERSIONS[version].zarr_format)
     if not compute:
         return task
     _run(task, progress)
