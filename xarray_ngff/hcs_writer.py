@@ -32,13 +32,16 @@ import zarr.storage
 from zarr.abc.store import Store
 
 from ._bridge import as_native
+from ._util import field_sort_key as _field_sort_key
+from ._util import join as _join
+from ._util import listing as _listing
+from ._util import pmap as _pmap
 from .errors import (
     NgffError,
     PlateError,
     StoreExistsError,
     WriteError,
 )
-from .hcs import _field_sort_key, _join, _listing, _pmap
 from .metadata.model import SUPPORTED_WRITE
 from .metadata.parse import ome_attrs
 from .metadata.plate import (
