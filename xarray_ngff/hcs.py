@@ -18,8 +18,8 @@ Reading
 * :func:`plate_to_dataarray` stacks one level of every field into one lazy DataArray with
   dims ``(row, column, field, *image dims)``; missing wells and fields are filled lazily.
 
-Writing (in :mod:`xarray_ngff.hcs_writer`; both names are in ``xarray_ngff``)
----------------------------------------------------------------------------
+Writing (in :mod:`xarray_ngff.hcs_writer`, re-exported here)
+-------------------------------------------------------------
 * :func:`to_hcs_zarr` writes a plate given as a DataTree ``<row>/<column>/<field>`` of
   multiscales trees or a mapping ``{"A/1/0": multiscales}``.
 * :class:`HcsPlateWriter` writes a plate incrementally, one field at a time, also from several
@@ -765,3 +765,12 @@ def plate_to_dataarray(
     if meta.version is not None:
         attrs["ngff_version"] = meta.version
     return xr.DataArray(data, dims=(*full, *dims), coords=coords, name=ref.name, attrs=attrs)
+
+
+def __getattr__(name: str) -> Any:
+    # the writer lives in hcs_writer; users import it from here too (the HCS notebook does)
+    if name in ("HcsPlateWriter", "to_hcs_zarr"):
+        from . import hcs_writer
+
+        return getattr(hcs_writer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
