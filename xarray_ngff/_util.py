@@ -12,6 +12,8 @@ Examples
 "['0', '1', '2', '3', '4', '5', ... (8 in all)]"
 >>> sorted(["10", "2", "a", "1"], key=field_sort_key)
 ['1', '2', '10', 'a']
+>>> sorted(["AA", "B", "A", "10", "2"], key=name_sort_key)
+['2', '10', 'A', 'B', 'AA']
 >>> pmap(lambda x: x * x, [1, 2, 3], max_workers=2)
 [1, 4, 9]
 """
@@ -25,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ._options import OPTIONS
 
-__all__ = ["SHOWN", "field_sort_key", "join", "listing", "pmap", "workers"]
+__all__ = ["SHOWN", "field_sort_key", "join", "listing", "name_sort_key", "pmap", "workers"]
 
 SHOWN = 6  # how many valid choices an error message lists
 
@@ -58,3 +60,9 @@ def pmap(fn: Callable, items: Sequence, max_workers: int | None) -> list:
 def field_sort_key(path: str) -> tuple[float, str]:
     """Numeric paths first, in numeric order (``2`` before ``10``), then the others by name."""
     return (int(path) if path.isdigit() else math.inf, path)
+
+
+def name_sort_key(name: str) -> tuple[int, object]:
+    """Natural order of plate row and column names: numbers numerically, then letter names
+    by length and letter (``A`` ... ``Z``, ``AA``, as plates name rows beyond 26)."""
+    return (len(name), name) if name.isalpha() else (0, field_sort_key(name))
