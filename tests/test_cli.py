@@ -108,6 +108,15 @@ def test_errors_are_one_line(capsys, tmp_path, monkeypatch, argv, message):
         assert "Traceback" not in err
 
 
+def test_library_field_errors_name_the_flag(capsys, tmp_path):
+    # relabel names its parameter (field="scale"); the command line reports the flag
+    code, _, err = run(
+        capsys, "convert", "--sample", "cells_3d", tmp_path / "o.zarr", "--scale", "t=2"
+    )
+    assert code == 2
+    assert err.startswith("xarray-ngff: error: --scale: scale names ['t']")
+
+
 def test_debug_shows_the_exception(tmp_path):
     with pytest.raises(CliError, match="does not exist"):
         main(["info", str(tmp_path / "missing.zarr"), "--debug"])

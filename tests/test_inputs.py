@@ -230,8 +230,10 @@ def test_relabel_carries_geometry_through_levels():
     assert [lvl.ngff.translation["x"] for lvl in new] == [0.0, 0.5, 1.5]
     assert [lvl.ngff.scale["z"] for lvl in new] == [lvl.ngff.scale["z"] for lvl in levels]
     assert new[2].z.attrs["units"] == "nanometer" and new[2].name == "n"
-    with pytest.raises(InvalidDimsError, match="--scale names \\['t'\\]"):
+    with pytest.raises(InvalidDimsError, match="scale names \\['t'\\]") as err:
         relabel(levels, scale={"t": 2.0})
+    # the library names its parameter; only the command line speaks of flags
+    assert err.value.field == "scale" and "--" not in str(err.value)
 
 
 def test_ome_zarr_input_through_reader(tmp_path):
@@ -252,3 +254,28 @@ def test_ome_zarr_input_through_reader(tmp_path):
     assert src.image.ngff.scale == {"y": 0.5, "x": 0.5}
     assert src.image.ngff.translation == {"y": 1.0, "x": 2.0}
     np.testing.assert_array_equal(src.image.values, _ramp((16, 24)))
+
+
+def test_bioformats2raw_series_follow_the_listed_order(tmp_path):
+    from ngff_stores import write_image
+
+    # the OME group lists the series: series=0 is the image at "1", as the reader orders them
+    path = tmp_path / "collection.ome.zarr"
+    root = zarr.open_group(path, mode="w", zarr_format=2)
+    root.attrs["bioformats2raw.layout"] = 3
+    for s in range(2):
+        write_image(None, "0.4", dims="yx", shape=(8, 4 + 4 * s), group=root.create_group(str(s)))
+    root.create_group("OME").attrs["series"] = ["1", "0"]
+    assert open_input(path, series=0).image.shape == (8, 8)
+    assert open_input(path, series=1).image.shape == (8, 4)
+    with pytest.raises(InputError, match="series=2 is out of range") as err:
+        open_input(path, series=2)
+    assert err.value.field == "series"
+
+
+def test_labels_group_is_refused_by_kind(tmp_path):
+    path = tmp_path / "labels.zarr"
+    zarr.open_group(path, mode="w", zarr_format=2).attrs["labels"] = ["cells"]
+    with pytest.raises(UnsupportedInputError, match="labels group") as err:
+        open_input(path)
+    assert err.value.field == "input"

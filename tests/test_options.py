@@ -9,7 +9,7 @@ import pytest
 
 import xarray_ngff as xn
 import xarray_ngff._chunkread as chunkread
-from xarray_ngff import hcs
+from xarray_ngff import _util
 from xarray_ngff._chunkread import ChunkReader
 
 
@@ -75,10 +75,10 @@ def test_get_options_is_read_only():
 
 def test_metadata_threads_sizes_the_plate_pools():
     with xn.set_options(metadata_threads=3):
-        assert hcs._workers(None, 100) == 3
-        assert hcs._workers(7, 100) == 7  # max_workers wins per call
-        assert hcs._workers(None, 2) == 2  # never more threads than items
-    assert hcs._workers(None, 100) == 16
+        assert _util.workers(None, 100) == 3
+        assert _util.workers(7, 100) == 7  # max_workers wins per call
+        assert _util.workers(None, 2) == 2  # never more threads than items
+    assert _util.workers(None, 100) == 16
 
 
 def test_decode_threads_sizes_the_read_pool(stored):

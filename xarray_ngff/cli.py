@@ -880,6 +880,23 @@ def _run_validate(args: argparse.Namespace, quiet: bool) -> int:
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 
+# Library errors name the parameter (field=); convert's input options report their flag.
+_CONVERT_FLAGS = {
+    "dims": "--dims",
+    "series": "--series",
+    "scale": "--scale",
+    "translation": "--translation",
+    "units": "--units",
+}
+
+
+def _flag(command: str, err: BaseException) -> str:
+    if command != "convert" or not isinstance(err, NgffError) or err.store is not None:
+        return ""  # an error about a store's metadata field is not about an option
+    flag = _CONVERT_FLAGS.get(err.field or "")
+    return f"{flag}: " if flag else ""
+
+
 def _one_line(err: BaseException) -> str:
     text = str(err).strip() or type(err).__name__
     text = "\n".join([text, *getattr(err, "__notes__", ())])  # where it happened, if noted
@@ -920,7 +937,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (NgffError, OSError, ImportError) as err:
         if debug:
             raise
-        print(f"{PROG}: error: {_one_line(err)}", file=sys.stderr)
+        print(f"{PROG}: error: {_flag(args.command, err)}{_one_line(err)}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as err:  # a bug or a library failure: still one line unless --debug
         if debug:

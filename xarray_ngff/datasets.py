@@ -2,6 +2,7 @@
 
 Every function returns an NGFF image (:class:`xarray.DataArray`) built from a seeded random
 generator, so the same call gives the same pixels on every machine. Nothing is downloaded.
+:func:`synthetic_plate` builds a small HCS plate (a DataTree of such images) the same way.
 
 Examples
 --------
@@ -15,14 +16,25 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from ._util import join
 from .image import to_ngff_image
 
-__all__ = ["blobs_2d", "cells_3d", "cells_5d", "nuclei_labels", "ramp_2d", "sample", "SAMPLES"]
+__all__ = [
+    "blobs_2d",
+    "cells_3d",
+    "cells_5d",
+    "nuclei_labels",
+    "ramp_2d",
+    "sample",
+    "SAMPLES",
+    "synthetic_plate",
+]
 
 
 def _blobs(shape: tuple[int, ...], n: int, radius: float, rng: np.random.Generator) -> np.ndarray:
@@ -135,3 +147,96 @@ def sample(name: str) -> xr.DataArray:
     if name not in SAMPLES:
         raise NgffError(f"unknown sample {name!r}; choose one of {sorted(SAMPLES)}", field="sample")
     return SAMPLES[name]()
+
+
+# -- plates -----------------------------------------------------------------------------------
+
+
+def synthetic_plate(
+    rows: int = 2,
+    columns: int = 3,
+    fields: int = 2,
+    *,
+    shape: tuple[int, ...] = (2, 32, 32),
+    dims: tuple[str, ...] = ("c", "y", "x"),
+    dtype: str = "uint16",
+    missing: Iterable[str] = (),
+    acquisitions: int = 1,
+    scale_factors: Sequence[int] = (2,),
+    name: str = "synthetic",
+) -> xr.DataTree:
+    """A small deterministic plate as a DataTree ``<row>/<column>/<field>`` of pyramids.
+
+    Pixel ``(y, x)`` of channel ``c`` in field ``f`` of well ``(r, k)`` (0-based grid
+    indices) is ``1000 * r + 100 * k + 10 * f + c``, so every value says where it came from.
+    ``missing`` lists well paths (``"B/3"``) or field paths (``"B/3/1"``) to leave out
+    (sparse plates). With several ``acquisitions``, field ``f`` belongs to acquisition
+    ``f % acquisitions``. The root attrs hold the ``plate`` document (rows, columns, name,
+    acquisitions) that :func:`to_hcs_zarr` picks up; well nodes hold ``well`` metadata.
+
+    Examples
+    --------
+    >>> p = synthetic_plate(rows=1, columns=2, fields=1)
+    >>> sorted(p["A"].children), int(p["A/2/0/scale0/image"].max())
+    (['1', '2'], 101)
+    """
+    import dask.array as da
+
+    from .pyramid import to_multiscales
+
+    row_names = [_row_name(i) for i in range(rows)]
+    col_names = [str(i + 1) for i in range(columns)]
+    skip = {m.strip("/") for m in missing}
+    acq = [{"id": i, "name": f"acquisition {i}"} for i in range(acquisitions)]
+    nodes: dict[str, Any] = {}
+    c_axis = dims.index("c") if "c" in dims else None
+    for r, rn in enumerate(row_names):
+        for k, cn in enumerate(col_names):
+            wpath = f"{rn}/{cn}"
+            if wpath in skip:
+                continue
+            images = []
+            for f in range(fields):
+                if f"{wpath}/{f}" in skip:
+                    continue
+                base = 1000 * r + 100 * k + 10 * f
+                data = da.full(shape, base, dtype=dtype, chunks=shape)
+                if c_axis is not None:
+                    ramp = np.arange(shape[c_axis]).reshape(
+                        [-1 if i == c_axis else 1 for i in range(len(shape))]
+                    )
+                    data = (data + ramp.astype(dtype)).astype(dtype)
+                img = to_ngff_image(data, dims=dims, name="image")
+                ms = to_multiscales(img, scale_factors=list(scale_factors), method="nearest")
+                for key, node in _subtree(ms):
+                    nodes[join(wpath, str(f), key)] = node
+                images.append({"path": str(f), "acquisition": f % acquisitions})
+            if images:
+                nodes[wpath] = xr.Dataset(attrs={"well": {"images": images}})
+    root = {
+        "plate": {
+            "name": name,
+            "rows": [{"name": n} for n in row_names],
+            "columns": [{"name": n} for n in col_names],
+            "acquisitions": acq,
+        }
+    }
+    nodes["/"] = xr.Dataset(attrs=root)
+    return xr.DataTree.from_dict({("/" + k if k != "/" else k): v for k, v in nodes.items()})
+
+
+def _subtree(tree: xr.DataTree) -> list[tuple[str, xr.Dataset]]:
+    return [
+        (node.relative_to(tree) if node is not tree else "", node.to_dataset(inherit=False))
+        for node in tree.subtree
+    ]
+
+
+def _row_name(i: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (plate row naming)."""
+    name = ""
+    i += 1
+    while i:
+        i, rem = divmod(i - 1, 26)
+        name = chr(65 + rem) + name
+    return name

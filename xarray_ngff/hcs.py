@@ -30,11 +30,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
-import posixpath
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dask.array as da
@@ -42,8 +39,11 @@ import numpy as np
 import xarray as xr
 
 from ._bridge import as_native
-from ._options import OPTIONS
+from ._util import join as _join
+from ._util import listing as _listing
+from ._util import pmap as _pmap
 from ._warn import emit_user_level_warning
+from .datasets import synthetic_plate  # re-exported: it used to live here
 from .errors import (
     MetadataError,
     NgffError,
@@ -73,35 +73,6 @@ __all__ = [
     "plate_to_dataarray",
     "synthetic_plate",
 ]
-
-_SHOWN = 6  # how many valid choices an error message lists
-
-
-def _join(*parts: str) -> str:
-    return posixpath.join(*[p.strip("/") for p in parts if p and p.strip("/")])
-
-
-def _listing(items: Sequence[str]) -> str:
-    shown = ", ".join(repr(i) for i in items[:_SHOWN])
-    more = f", ... ({len(items)} in all)" if len(items) > _SHOWN else ""
-    return f"[{shown}{more}]"
-
-
-def _workers(max_workers: int | None, n: int) -> int:
-    return max(1, min(n, max_workers or OPTIONS["metadata_threads"]))
-
-
-def _pmap(fn: Callable, items: Sequence, max_workers: int | None) -> list:
-    """``map`` over a thread pool (in order); one item runs inline."""
-    if len(items) <= 1:
-        return [fn(i) for i in items]
-    with ThreadPoolExecutor(_workers(max_workers, len(items))) as pool:
-        return list(pool.map(fn, items))
-
-
-def _field_sort_key(path: str) -> tuple[float, str]:
-    return (int(path) if path.isdigit() else math.inf, path)
-
 
 # -- reading ----------------------------------------------------------------------------------
 
@@ -450,7 +421,7 @@ def from_hcs_zarr(
     Examples
     --------
     >>> import tempfile, xarray_ngff as xn
-    >>> from xarray_ngff.hcs import synthetic_plate
+    >>> from xarray_ngff.datasets import synthetic_plate
     >>> d = tempfile.mkdtemp() + "/plate.ome.zarr"
     >>> xn.to_hcs_zarr(d, synthetic_plate(rows=2, columns=3, fields=2, missing=["B/3"]))
     >>> plate = xn.from_hcs_zarr(d)
@@ -484,7 +455,7 @@ def open_plate_groups(
     Examples
     --------
     >>> import tempfile, xarray_ngff as xn
-    >>> from xarray_ngff.hcs import synthetic_plate
+    >>> from xarray_ngff.datasets import synthetic_plate
     >>> d = tempfile.mkdtemp() + "/plate.ome.zarr"
     >>> xn.to_hcs_zarr(d, synthetic_plate(rows=1, columns=1, fields=1))
     >>> sorted(open_plate_groups(d))
@@ -539,7 +510,7 @@ def open_plate_tree(
     Examples
     --------
     >>> import tempfile, xarray as xr, xarray_ngff as xn
-    >>> from xarray_ngff.hcs import synthetic_plate
+    >>> from xarray_ngff.datasets import synthetic_plate
     >>> d = tempfile.mkdtemp() + "/plate.ome.zarr"
     >>> xn.to_hcs_zarr(d, synthetic_plate(rows=1, columns=2, fields=1))
     >>> tree = xr.open_datatree(d, engine="ngff")
@@ -651,7 +622,7 @@ def plate_to_dataarray(
     Examples
     --------
     >>> import tempfile, xarray_ngff as xn
-    >>> from xarray_ngff.hcs import synthetic_plate
+    >>> from xarray_ngff.datasets import synthetic_plate
     >>> d = tempfile.mkdtemp() + "/plate.ome.zarr"
     >>> xn.to_hcs_zarr(d, synthetic_plate(rows=2, columns=3, fields=2, missing=["B/3"]))
     >>> arr = xn.plate_to_dataarray(xn.from_hcs_zarr(d))
@@ -796,100 +767,8 @@ def plate_to_dataarray(
     return xr.DataArray(data, dims=(*full, *dims), coords=coords, name=ref.name, attrs=attrs)
 
 
-# -- samples ----------------------------------------------------------------------------------
-
-
-def synthetic_plate(
-    rows: int = 2,
-    columns: int = 3,
-    fields: int = 2,
-    *,
-    shape: tuple[int, ...] = (2, 32, 32),
-    dims: tuple[str, ...] = ("c", "y", "x"),
-    dtype: str = "uint16",
-    missing: Iterable[str] = (),
-    acquisitions: int = 1,
-    scale_factors: Sequence[int] = (2,),
-    name: str = "synthetic",
-) -> xr.DataTree:
-    """A small deterministic plate as a DataTree ``<row>/<column>/<field>`` of pyramids.
-
-    Pixel ``(y, x)`` of channel ``c`` in field ``f`` of well ``(r, k)`` (0-based grid
-    indices) is ``1000 * r + 100 * k + 10 * f + c``, so every value says where it came from.
-    ``missing`` lists well paths (``"B/3"``) or field paths (``"B/3/1"``) to leave out
-    (sparse plates). With several ``acquisitions``, field ``f`` belongs to acquisition
-    ``f % acquisitions``. The root attrs hold the ``plate`` document (rows, columns, name,
-    acquisitions) that :func:`to_hcs_zarr` picks up; well nodes hold ``well`` metadata.
-
-    Examples
-    --------
-    >>> p = synthetic_plate(rows=1, columns=2, fields=1)
-    >>> sorted(p["A"].children), int(p["A/2/0/scale0/image"].max())
-    (['1', '2'], 101)
-    """
-    from .image import to_ngff_image
-    from .pyramid import to_multiscales
-
-    row_names = [_row_name(i) for i in range(rows)]
-    col_names = [str(i + 1) for i in range(columns)]
-    skip = {m.strip("/") for m in missing}
-    acq = [{"id": i, "name": f"acquisition {i}"} for i in range(acquisitions)]
-    nodes: dict[str, Any] = {}
-    c_axis = dims.index("c") if "c" in dims else None
-    for r, rn in enumerate(row_names):
-        for k, cn in enumerate(col_names):
-            wpath = f"{rn}/{cn}"
-            if wpath in skip:
-                continue
-            images = []
-            for f in range(fields):
-                if f"{wpath}/{f}" in skip:
-                    continue
-                base = 1000 * r + 100 * k + 10 * f
-                data = da.full(shape, base, dtype=dtype, chunks=shape)
-                if c_axis is not None:
-                    ramp = np.arange(shape[c_axis]).reshape(
-                        [-1 if i == c_axis else 1 for i in range(len(shape))]
-                    )
-                    data = (data + ramp.astype(dtype)).astype(dtype)
-                img = to_ngff_image(data, dims=dims, name="image")
-                ms = to_multiscales(img, scale_factors=list(scale_factors), method="nearest")
-                for key, node in _subtree(ms):
-                    nodes[_join(wpath, str(f), key)] = node
-                images.append({"path": str(f), "acquisition": f % acquisitions})
-            if images:
-                nodes[wpath] = xr.Dataset(attrs={"well": {"images": images}})
-    root = {
-        "plate": {
-            "name": name,
-            "rows": [{"name": n} for n in row_names],
-            "columns": [{"name": n} for n in col_names],
-            "acquisitions": acq,
-        }
-    }
-    nodes["/"] = xr.Dataset(attrs=root)
-    return xr.DataTree.from_dict({("/" + k if k != "/" else k): v for k, v in nodes.items()})
-
-
-def _subtree(tree: xr.DataTree) -> list[tuple[str, xr.Dataset]]:
-    return [
-        (node.relative_to(tree) if node is not tree else "", node.to_dataset(inherit=False))
-        for node in tree.subtree
-    ]
-
-
-def _row_name(i: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA (plate row naming)."""
-    name = ""
-    i += 1
-    while i:
-        i, rem = divmod(i - 1, 26)
-        name = chr(65 + rem) + name
-    return name
-
-
 def __getattr__(name: str) -> Any:
-    # the writer lives in hcs_writer, which imports this module: re-export it lazily
+    # the writer lives in hcs_writer; users import it from here too (the HCS notebook does)
     if name in ("HcsPlateWriter", "to_hcs_zarr"):
         from . import hcs_writer
 

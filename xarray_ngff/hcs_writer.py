@@ -32,13 +32,17 @@ import zarr.storage
 from zarr.abc.store import Store
 
 from ._bridge import as_native
+from ._util import field_sort_key as _field_sort_key
+from ._util import join as _join
+from ._util import listing as _listing
+from ._util import name_sort_key as _name_sort_key
+from ._util import pmap as _pmap
 from .errors import (
     NgffError,
     PlateError,
     StoreExistsError,
     WriteError,
 )
-from .hcs import _field_sort_key, _join, _listing, _pmap
 from .metadata.model import SUPPORTED_WRITE
 from .metadata.parse import ome_attrs
 from .metadata.plate import (
@@ -525,7 +529,7 @@ def _fields_from(plate: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _sorted_names(names: Iterable[str]) -> list[str]:
     unique = list(dict.fromkeys(names))
-    return sorted(unique, key=lambda n: (len(n), n) if n.isalpha() else (0, _field_sort_key(n)))
+    return sorted(unique, key=_name_sort_key)
 
 
 def to_hcs_zarr(

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import json
-import posixpath
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +40,8 @@ from xarray.core import indexing
 
 from ._axes import AXIS_NAMES_ATTR, dims_for_axes
 from ._chunkread import readable
+from ._hierarchy import bf2raw_series_paths, label_names, node_kind
+from ._util import join as _join
 from ._warn import emit_user_level_warning
 from .errors import (
     InvalidDimsError,
@@ -51,11 +52,10 @@ from .errors import (
     PlateError,
 )
 from .image import NGFF_DIMS, make_coords
-from .metadata.bf2raw import bf2raw_layout, bf2raw_series
+from .metadata.bf2raw import bf2raw_layout
 from .metadata.geometry import level_geometry
-from .metadata.labels import parse_labels_group
 from .metadata.model import Multiscale
-from .metadata.parse import ome_attrs, parse_multiscales
+from .metadata.parse import parse_multiscales
 from .metadata.scene import scene_image_paths
 from .pyramid import level_name
 from .store import NgffStore, open_store, translate_errors
@@ -129,10 +129,6 @@ class _GuardedArray:
     def __getitem__(self, index):
         with translate_errors(self.store, self.path, data=True):
             return self.reader[index]
-
-
-def _join(*parts: str) -> str:
-    return posixpath.join(*[p.strip("/") for p in parts if p and p.strip("/")])
 
 
 def _lazy_data(array: zarr.Array, nstore: NgffStore, path: str, chunks: Any) -> Any:
@@ -301,22 +297,6 @@ def _image_levels(
     return out
 
 
-def _label_names(nstore: NgffStore, labels_path: str, attrs: Mapping[str, Any]) -> list[str]:
-    names = parse_labels_group(attrs, store=nstore.name, path=labels_path)
-    if names is not None:
-        return names
-    # a labels group that lists nothing: take the child groups that are images
-    group = nstore.group(labels_path)
-    with translate_errors(nstore.name, labels_path):
-        children = [k for k, _ in group.groups()]
-    found = []
-    for child in sorted(children):
-        _, body = ome_attrs(nstore.attrs(_join(labels_path, child)))
-        if "multiscales" in body:
-            found.append(child)
-    return found
-
-
 def _image_nodes(
     nstore: NgffStore, path: str, chunks: Any, *, with_labels: bool = True
 ) -> dict[str, xr.Dataset]:
@@ -328,7 +308,7 @@ def _image_nodes(
     if with_labels and nstore.has_group(labels_path):
         labels_attrs = nstore.attrs(labels_path)
         nodes["labels"] = xr.Dataset(attrs=labels_attrs)
-        for name in _label_names(nstore, labels_path, labels_attrs):
+        for name in label_names(nstore, labels_path, labels_attrs):
             label_path = _join(labels_path, name)
             if not nstore.has_group(label_path):
                 emit_user_level_warning(
@@ -364,30 +344,12 @@ def _plate_field_examples(nstore: NgffStore, path: str, limit: int = 3) -> list[
         return []
 
 
-def _bf2raw_series_paths(nstore: NgffStore, path: str) -> list[str]:
-    ome_path = _join(path, "OME")
-    if nstore.has_group(ome_path):
-        listed = bf2raw_series(nstore.attrs(ome_path), store=nstore.name, path=ome_path)
-        if listed is not None:
-            return listed
-    series = []
-    while nstore.has_group(_join(path, str(len(series)))):
-        series.append(str(len(series)))
-    return series
-
-
 def _kind(nstore: NgffStore, path: str, attrs: Mapping[str, Any]) -> str:
-    _, body = ome_attrs(attrs, store=nstore.name, path=path or "/")
-    if "plate" in body:
-        return "plate"
-    if bf2raw_layout(attrs, store=nstore.name, path=path or "/") is not None:
-        return "bioformats2raw"
-    if "multiscales" in body:
-        return "image"
-    if "well" in body:
-        return "well"
-    if "scene" in body:
-        return "scene"
+    kind = node_kind(attrs, store=nstore.name, path=path or "/")
+    if kind == "bioformats2raw":
+        bf2raw_layout(attrs, store=nstore.name, path=path or "/")  # raises when malformed
+    if kind in ("plate", "bioformats2raw", "image", "well", "scene"):
+        return kind
     raise NotOmeZarrError(
         "no OME-NGFF metadata (multiscales, plate, well or bioformats2raw.layout) in the "
         f"group attributes {sorted(attrs)}",
@@ -430,7 +392,7 @@ def open_ngff_groups(
         nodes = _plate_nodes(nstore, path, chunks)
     elif kind == "bioformats2raw":
         nodes = {"": xr.Dataset(attrs=attrs)}
-        for series in _bf2raw_series_paths(nstore, path):
+        for series in bf2raw_series_paths(nstore, path):
             for key, ds in _image_nodes(nstore, _join(path, series), chunks).items():
                 nodes[_join(series, key)] = ds
     elif kind == "image":
@@ -471,7 +433,7 @@ def open_ngff_image_level(
     if kind != "image":
         if kind in ("bioformats2raw", "scene"):
             choices = (
-                _bf2raw_series_paths(nstore, path)
+                bf2raw_series_paths(nstore, path)
                 if kind == "bioformats2raw"
                 else scene_image_paths(attrs, store=nstore.name, path=path or "/")
             )

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ._hierarchy import bf2raw_series_paths
 from .errors import MissingArrayError, NgffError, ValidationError
 from .metadata.bf2raw import LAYOUT_KEY
 from .metadata.geometry import level_geometry
@@ -529,10 +530,8 @@ class _Walker:
 
     def bioformats2raw(self, path: str, attrs: Mapping[str, Any]) -> None:
         self.metadata(path, attrs, "bioformats2raw")
-        from .reader import _bf2raw_series_paths
-
         try:
-            series = _bf2raw_series_paths(self.nstore, path)
+            series = bf2raw_series_paths(self.nstore, path)
         except NgffError as err:
             self.p.add(_join(path, "OME"), err.field or "series", err.message)
             return

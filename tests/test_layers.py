@@ -1,0 +1,186 @@
+"""The package's import graph (read with ast; nothing is imported): no module imports another
+module's private names, and imports flow one way (no cycles).
+
+Both checks keep an explicit allow-list of the violations that remain today. The lists must
+match what the code does: a new violation fails the test, and so does one that was fixed but
+is still listed (remove it from the list; the lists only shrink). docs/architecture.md says
+where each listed edge is going.
+"""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "xarray_ngff"
+
+# (importer, module, name): private names imported from a module whose own name is public.
+# Each goes when the labels writer gets its own write-target and reader layers (issue 12).
+ALLOWED_PRIVATE = {
+    ("xarray_ngff._labels_writer", "xarray_ngff.reader", "_image_levels"),
+    ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_Target"),
+    ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_done"),
+    ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_run"),
+    ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_zarr_sources"),
+}
+
+# (importer, imported): import edges that point back up the layers. Without them the graph
+# has no cycle. All are imports inside functions today, so they work, but each ties two layers.
+ALLOWED_BACK_EDGES = {
+    # reader is image reading *and* the dispatcher to plates: goes when dispatch moves out
+    ("xarray_ngff.reader", "xarray_ngff.hcs"),
+    # the public re-export of the plate writer from the plate reader (users and the HCS
+    # notebook import to_hcs_zarr from xarray_ngff.hcs): goes with a deprecation cycle
+    ("xarray_ngff.hcs", "xarray_ngff.hcs_writer"),
+    # to_ngff_zarr writes labels= through the labels writer, which builds on the writer's
+    # internals: goes when write targets and the staged pyramid leave writer.py
+    ("xarray_ngff.writer", "xarray_ngff._labels_writer"),
+    # the compat layer sits above the core; the core recognises compat objects (as_native)
+    # and ngff-zarr's Methods enum: goes when compat registers its types with the core
+    ("xarray_ngff._bridge", "xarray_ngff.compat"),
+    ("xarray_ngff.pyramid", "xarray_ngff.compat"),
+    # NgffImage/NgffMultiscales methods that read and write: inside compat, one way round
+    ("xarray_ngff.compat._image", "xarray_ngff.compat._io"),
+}
+
+
+def _modules() -> dict[str, tuple[pathlib.Path, bool]]:
+    """Dotted module name -> (file, is a package ``__init__``)."""
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        out[".".join(parts[:-1] if is_package else parts)] = (path, is_package)
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(module: str) -> Iterator[tuple[str, str | None]]:
+    """(imported module, imported name or None) for every import of the package in ``module``,
+    at module level or inside functions (lazy imports are edges too)."""
+    path, is_package = MODULES[module]
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "xarray_ngff":
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                # ``from . import hcs`` imports a module; ``from .hcs import x`` a name
+                yield (sub, None) if sub in MODULES else (target, alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in MODULES:
+                    yield alias.name, None
+
+
+def _is_private_module(module: str) -> bool:
+    return any(part.startswith("_") for part in module.split(".")[1:])
+
+
+def _is_private_name(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_imports() -> set[tuple[str, str, str]]:
+    return {
+        (module, target, name)
+        for module in MODULES
+        for target, name in _imports(module)
+        if name is not None and _is_private_name(name) and not _is_private_module(target)
+    }
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports (a package's ``__init__`` when the name
+    imported is not a submodule; parents of a dotted target are not counted)."""
+    return {
+        module: {target for target, _ in _imports(module) if target != module} for module in MODULES
+    }
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as ``[a, b, ..., a]``, or ``None`` (iterative depth-first search)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in sorted(graph):
+        if start in state:
+            continue
+        path = [start]
+        stack = [iter(sorted(graph[start]))]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(graph.get(nxt, ()))))
+    return None
+
+
+def test_graph_sees_the_package():
+    # guards the checks below against passing on an empty or misread graph
+    graph = import_graph()
+    assert {"xarray_ngff.reader", "xarray_ngff._hierarchy", "xarray_ngff._inputs._tiff"} <= set(
+        graph
+    )
+    assert "xarray_ngff._hierarchy" in graph["xarray_ngff.reader"]
+    assert "xarray_ngff.metadata.parse" in graph["xarray_ngff._hierarchy"]
+    # ``from ..reader import name`` (two dots) and ``from . import module``
+    assert ("xarray_ngff.reader", "from_ngff_zarr") in set(_imports("xarray_ngff._inputs._zarr"))
+    assert ("xarray_ngff.hcs_writer", None) in set(_imports("xarray_ngff.hcs"))
+
+
+def test_no_private_names_cross_modules():
+    found = private_imports()
+    new = sorted(found - ALLOWED_PRIVATE)
+    assert not new, f"import public names, or move the helper to an _module: {new}"
+    fixed = sorted(ALLOWED_PRIVATE - found)
+    assert not fixed, f"fixed: remove from ALLOWED_PRIVATE: {fixed}"
+
+
+def test_imports_flow_one_way():
+    graph = import_graph()
+    missing = sorted(e for e in ALLOWED_BACK_EDGES if e[1] not in graph.get(e[0], ()))
+    assert not missing, f"gone: remove from ALLOWED_BACK_EDGES: {missing}"
+    for module, target in ALLOWED_BACK_EDGES:
+        graph[module].discard(target)
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+@pytest.mark.parametrize(
+    ("graph", "cyclic"),
+    [
+        ({"a": {"b"}, "b": {"c"}, "c": set()}, False),
+        ({"a": {"b"}, "b": {"c"}, "c": {"a"}}, True),
+        ({"a": {"a"}}, True),
+    ],
+)
+def test_find_cycle(graph, cyclic):
+    assert (find_cycle(graph) is not None) is cyclic
+
+
+def test_cleaned_modules_stay_clean():
+    # the layers this issue made: they import nothing above themselves
+    graph = import_graph()
+    low = {"xarray_ngff._util", "xarray_ngff._hierarchy"}
+    above = {"xarray_ngff.reader", "xarray_ngff.hcs", "xarray_ngff.validate", "xarray_ngff.cli"}
+    for module in low:
+        assert not graph[module] & above, (module, graph[module] & above)
+    assert "xarray_ngff.hcs" not in graph["xarray_ngff.hcs_writer"]
+    assert "xarray_ngff.reader" not in graph["xarray_ngff.validate"]
