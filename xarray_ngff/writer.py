@@ -110,6 +110,7 @@ import zarr.codecs
 import zarr.storage
 
 from ._chunkread import readable
+from ._chunkwrite import writable
 from .errors import (
     InvalidChunksError,
     InvalidDimsError,
@@ -961,7 +962,8 @@ def to_ngff_zarr(
             for lvl in prepared
         ]
     else:
-        targets = arrays
+        # whole chunks and shards encoded on dask's threads, one store call each
+        targets = [writable(a) for a in arrays]
     finalize = dask.delayed(_finalize, pure=False)
     plan = _staged_plan(tree, levels, multiscale.type)
     if plan is None:
