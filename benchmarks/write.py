@@ -30,7 +30,9 @@ venv and name its interpreter with ``--peer-python`` (it also needs zarr, dask a
     python -m venv /work/venv-bench && /work/venv-bench/bin/pip install ome-zarr-pyramid
     python benchmarks/write.py --peer-python /work/venv-bench/bin/python
 
-A writer that cannot be imported is reported and skipped.
+A writer that cannot be imported is reported and skipped. ``XNGFF_BENCH_OPTIONS`` (JSON)
+sets xarray-ngff's options for our writers, e.g. ``'{"chunk_writer": false}'`` to measure
+zarr-python's own write path.
 
 Usage (from the repository root)::
 
@@ -149,6 +151,7 @@ def run_writer(writer: str, shape_name: str, scale: int, sharded: bool, out: str
         dims = ("z", "y", "x")[-ndim:]
         img = xn.to_ngff_image(data, dims=dims)
         method = writer.split("-", 1)[1]
+        xn.set_options(**json.loads(os.environ.get("XNGFF_BENCH_OPTIONS", "{}")))
         ms = xn.to_multiscales(img, scale_factors=list(factors), chunks=chunk, method=method)
         xn.to_ngff_zarr(out, ms, version="0.5", chunks_per_shard=2 if sharded else None)
         return lambda: _check_level1(out, ms, ndim)
