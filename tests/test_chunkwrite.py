@@ -268,3 +268,27 @@ def test_a_zarr_without_the_internals_writes_through_zarr_python(monkeypatch):
     z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
     assert probe.writable(z) is z
     assert _chunkwrite.writable(z) is not z  # the real module is untouched
+
+
+@pytest.mark.parametrize(("version", "cps"), [("0.5", 2), ("0.5", None), ("0.4", None)])
+def test_to_ngff_zarr_stores_the_same_files_either_way(tmp_path, monkeypatch, version, cps):
+    # edge chunks, an all-zero region (not stored) and a shard past the edge
+    data = np.arange(40 * 37, dtype="uint16").reshape(40, 37) % 251
+    data[:16, :16] = 0
+    ms = xn.to_multiscales(xn.to_ngff_image(data, dims=("y", "x")), scale_factors=[2], chunks=8)
+    calls = []
+    real = ChunkWriter.write
+    monkeypatch.setattr(ChunkWriter, "write", lambda self, *a: calls.append(1) or real(self, *a))
+    xn.to_ngff_zarr(tmp_path / "on.zarr", ms, version=version, chunks_per_shard=cps)
+    assert calls  # the chunk writer did the writing
+    with xn.set_options(chunk_writer=False):
+        xn.to_ngff_zarr(tmp_path / "off.zarr", ms, version=version, chunks_per_shard=cps)
+
+    def files(root):
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()
+        }
+
+    on, off = files(tmp_path / "on.zarr"), files(tmp_path / "off.zarr")
+    assert sorted(on) == sorted(off)
+    assert on == off
