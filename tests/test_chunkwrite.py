@@ -60,6 +60,7 @@ def layouts(draw):
         "order": draw(st.sampled_from(["C", "F"])),
         "empty": draw(st.floats(0, 1)),  # fraction of chunks that hold only the fill value
         "pieces": draw(st.booleans()),  # one write per grid cell (as dask.store) or one write
+        "write_empty": draw(st.booleans()),  # zarr-python's write_empty_chunks
         "seed": draw(st.integers(0, 2**16)),
     }
 
@@ -71,6 +72,7 @@ def _create(layout, store):
         "dtype": layout["dtype"],
         "zarr_format": layout["zarr_format"],
         "fill_value": layout["fill_value"],
+        "config": {"write_empty_chunks": layout["write_empty"]},
     }
     if layout["zarr_format"] == 3:
         if kwargs["fill_value"] is None:
@@ -292,3 +294,27 @@ def test_to_ngff_zarr_stores_the_same_files_either_way(tmp_path, monkeypatch, ve
     on, off = files(tmp_path / "on.zarr"), files(tmp_path / "off.zarr")
     assert sorted(on) == sorted(off)
     assert on == off
+
+
+@pytest.mark.parametrize("shards", [None, (4, 4)])
+def test_write_empty_chunks_true_stores_them_like_zarr(shards):
+    stores = [zarr.storage.MemoryStore(), zarr.storage.MemoryStore()]
+    ours, theirs = (
+        zarr.create_array(
+            s,
+            shape=(6, 7),
+            chunks=(2, 2),
+            shards=shards,
+            dtype="u2",
+            compressors=BloscCodec(cname="zstd", clevel=1),
+            config={"write_empty_chunks": True},
+        )
+        for s in stores
+    )
+    data = np.zeros((6, 7), "u2")
+    data[5, 6] = 1
+    ChunkWriter.for_array(ours)[:, :] = data
+    theirs[:, :] = data
+    mine, want = (dict(s._store_dict) for s in stores)
+    assert sorted(mine) == sorted(want)
+    assert all(mine[k].to_bytes() == want[k].to_bytes() for k in want)

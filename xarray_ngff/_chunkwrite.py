@@ -232,11 +232,16 @@ class ChunkWriter:
             return ensure_bytes(data)
         return self._encoder.encode(chunk).as_numpy_array()
 
-    def _encode_shard(self, shard: np.ndarray) -> bytes | None:
+    def _encode_shard(self, shard: np.ndarray, valid: tuple[int, ...]) -> bytes | None:
+        """One shard's bytes (``None``: nothing to store); ``valid`` is the part of the shard
+        inside the array: inner chunks wholly past the array's edge are never stored, as
+        zarr-python never visits them."""
         index = np.full((*self._per_shard, 2), _MISSING, dtype=np.uint64)
         parts: list[Any] = []
         offset = 0 if self._index_at_end else self._index_size
         for local in morton_order_iter(self._per_shard):
+            if any(i * c >= n for i, c, n in zip(local, self.chunks, valid, strict=True)):
+                continue
             where = tuple(
                 slice(i * c, (i + 1) * c) for i, c in zip(local, self.chunks, strict=True)
             )
@@ -270,8 +275,12 @@ class ChunkWriter:
                 slice(a - s, min(a + g, n) - s)
                 for a, s, g, n in zip(lo, starts, self.grid, self.shape, strict=True)
             )
-            full = self._padded(value[src], self.grid)
-            data = self._encode_chunk(full) if self._shard is None else self._encode_shard(full)
+            piece = value[src]
+            full = self._padded(piece, self.grid)
+            if self._shard is None:
+                data = self._encode_chunk(full)
+            else:
+                data = self._encode_shard(full, piece.shape)
             path = self._path(self._key(cell))
             if data is None:
                 self.store.delete_sync(path)  # as zarr-python: no stale copy stays behind
