@@ -111,6 +111,7 @@ import zarr.storage
 
 from ._chunkread import readable
 from ._chunkwrite import writable
+from ._staged import staged_blocks, staged_piece
 from .errors import (
     InvalidChunksError,
     InvalidDimsError,
@@ -615,6 +616,9 @@ def _from_written(
     factors = tuple(rel.get(d, 1) for d in lvl.dims)
     depths = tuple(gaussian_radius(f) if method == "gaussian" else 0 for f in factors)
     crop = tuple(n // f * f for n, f in zip(source.shape, factors, strict=True))
+    # several chunks per task where their window is small: neighbours' halos decoded once
+    blocks = staged_blocks(lvl.data.chunks, factors, depths, dtype.itemsize)
+    sub = staged_piece([c[0] for c in blocks], lvl.chunks, factors, depths, dtype.itemsize)
     return da.map_blocks(
         _reduce_region,
         after,  # a Delayed: the store of the previous level, which must finish first
@@ -624,8 +628,8 @@ def _from_written(
         depths,
         method,
         dtype,
-        lvl.chunks,
-        chunks=lvl.data.chunks,
+        sub,
+        chunks=blocks,
         dtype=dtype,
         meta=np.empty((0,) * len(lvl.dims), dtype),
     )
