@@ -23,8 +23,9 @@ spell of a shared machine hits them alike; ratios are medians of the per-round r
 ``floor`` of the same round. Prints wall and CPU seconds, peak RSS and bytes written.
 ``--plot out.png`` draws the wall times as a bar chart (matplotlib).
 
-The peers are optional. ome-zarr-pyramid and ngff-zarr are imported in the benchmark's own
-interpreter; where they conflict with the project's environment, install them in a separate
+The peers are optional (``pip install -e ".[bench]"`` installs them and matplotlib; on this
+project's environment they install without changing any version). They are imported in the
+benchmark's own interpreter; where they conflict with the project's environment, install them in a separate
 venv and name its interpreter with ``--peer-python`` (it also needs zarr, dask and numpy)::
 
     python -m venv /work/venv-bench && /work/venv-bench/bin/pip install ome-zarr-pyramid
