@@ -1,4 +1,5 @@
-"""Process-wide settings: thread counts and the fast chunk reader, like ``xarray.set_options``.
+"""Process-wide settings: thread counts, the fast chunk reader and writer (like
+``xarray.set_options``).
 
 The settings live in one module-level dict, :data:`OPTIONS`, read by the code that uses them
 at the moment it runs (not copied at import), so a change applies to the next read. They are
@@ -24,6 +25,7 @@ OPTIONS: dict[str, Any] = {
     # decoding is CPU-bound, and each dask task has its own share of the cores already
     "decode_threads": min(8, os.cpu_count() or 1),
     "chunk_reader": True,
+    "chunk_writer": True,
 }
 
 
@@ -35,6 +37,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "metadata_threads": (_positive_int, "a whole number >= 1"),
     "decode_threads": (_positive_int, "a whole number >= 1"),
     "chunk_reader": (lambda v: isinstance(v, bool), "True or False"),
+    "chunk_writer": (lambda v: isinstance(v, bool), "True or False"),
 }
 
 
@@ -53,6 +56,10 @@ class set_options:  # lower case like xarray.set_options, which it mirrors
         Read chunks with xarray-ngff's synchronous reader where it applies (local and memory
         stores, numeric dtypes); ``False`` sends every read through zarr-python. Applies to
         reads made while it is set, including of arrays opened before.
+    chunk_writer : bool, default True
+        Write whole chunks and shards with xarray-ngff's synchronous writer where it applies
+        (local and memory stores, numeric dtypes, synchronous codecs); ``False`` sends every
+        write through zarr-python. The stored bytes are the same either way.
 
     Raises
     ------
@@ -99,6 +106,6 @@ def get_options() -> Mapping[str, Any]:
     --------
     >>> import xarray_ngff as xn
     >>> sorted(xn.get_options())
-    ['chunk_reader', 'decode_threads', 'metadata_threads']
+    ['chunk_reader', 'chunk_writer', 'decode_threads', 'metadata_threads']
     """
     return types.MappingProxyType(dict(OPTIONS))

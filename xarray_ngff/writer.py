@@ -118,6 +118,8 @@ import zarr.storage
 from ._axes import stored_axis_names
 from ._bridge import as_native
 from ._chunkread import readable
+from ._chunkwrite import writable
+from ._staged import staged_blocks, staged_piece
 from .errors import (
     InvalidChunksError,
     InvalidDimsError,
@@ -674,6 +676,9 @@ def _from_written(
     factors = tuple(rel.get(d, 1) for d in lvl.dims)
     depths = tuple(gaussian_radius(f) if method == "gaussian" else 0 for f in factors)
     crop = tuple(n // f * f for n, f in zip(source.shape, factors, strict=True))
+    # several chunks per task where their window is small: neighbours' halos decoded once
+    blocks = staged_blocks(lvl.data.chunks, factors, depths, dtype.itemsize)
+    sub = staged_piece([c[0] for c in blocks], lvl.chunks, factors, depths, dtype.itemsize)
     return da.map_blocks(
         _reduce_region,
         after,  # a Delayed: the store of the previous level, which must finish first
@@ -683,8 +688,8 @@ def _from_written(
         depths,
         method,
         dtype,
-        lvl.chunks,
-        chunks=lvl.data.chunks,
+        sub,
+        chunks=blocks,
         dtype=dtype,
         meta=np.empty((0,) * len(lvl.dims), dtype),
     )
@@ -1025,7 +1030,8 @@ def image_stored(store: Any, plan: ImagePlan, local: pathlib.Path | None = None)
             for lvl in prepared
         ]
     else:
-        targets = arrays
+        # whole chunks and shards encoded on dask's threads, one store call each
+        targets = [writable(a) for a in arrays]
     steps = _staged_plan(plan.tree, plan.levels, plan.multiscale.type)
     if steps is None:
         # one fused graph: each block computed once, feeding its write and the next level

@@ -1,0 +1,54 @@
+"""Task sizes of the staged writer: merged blocks stay aligned and within the budget, and the
+written pyramid is the same pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import zarr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import xarray_ngff as xn
+from xarray_ngff._staged import staged_blocks, staged_piece, window_bytes
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    dims=st.lists(
+        st.tuples(st.integers(1, 6), st.integers(1, 40), st.integers(1, 3), st.integers(0, 4)),
+        min_size=1,
+        max_size=3,
+    ),
+    budget=st.integers(1, 20000),
+)
+def test_merged_blocks_are_aligned_and_within_budget(dims, budget):
+    chunks = tuple((u,) * n + ((u // 2,) if u > 1 else ()) for n, u, _, _ in dims)
+    factors = tuple(f for _, _, f, _ in dims)
+    depths = tuple(d for _, _, _, d in dims)
+    merged = staged_blocks(chunks, factors, depths, 2, budget)
+    for old, new in zip(chunks, merged, strict=True):
+        assert sum(new) == sum(old)
+        edges = set(np.cumsum(old).tolist())
+        assert set(np.cumsum(new).tolist()) <= edges  # whole old blocks only
+    grew = any(len(n) < len(o) for o, n in zip(chunks, merged, strict=True))
+    if grew:
+        assert any(depths)
+        assert window_bytes([c[0] for c in merged], factors, depths, 2) <= budget
+
+
+def test_piece_is_the_block_only_with_a_halo_that_fits():
+    assert staged_piece((64, 64), (32, 32), (2, 2), (3, 3), 1) == (64, 64)
+    assert staged_piece((64, 64), (32, 32), (2, 2), (0, 0), 1) == (32, 32)
+    assert staged_piece((64, 64), (32, 32), (2, 2), (3, 3), 1, budget=1000) == (32, 32)
+
+
+@pytest.mark.parametrize("cps", [None, 2])
+def test_staged_levels_equal_the_pyramid(tmp_path, cps):
+    rng = np.random.default_rng(3)
+    data = rng.integers(0, 4000, (100, 77)).astype("uint16")
+    ms = xn.to_multiscales(xn.to_ngff_image(data, dims=("y", "x")), scale_factors=[2, 4], chunks=16)
+    xn.to_ngff_zarr(tmp_path / "a.zarr", ms, chunks_per_shard=cps)
+    for k in range(3):
+        written = zarr.open_array(tmp_path / "a.zarr", path=str(k), mode="r")[...]
+        np.testing.assert_array_equal(written, ms[f"scale{k}"]["image"].values)
