@@ -28,6 +28,7 @@ import zarr.storage
 from zarr.abc.store import Store
 from zarr.core.sync import sync as zarr_sync
 
+from ._staging import recover
 from .errors import MetadataError, MissingArrayError, NgffError, NotOmeZarrError, StoreError
 
 __all__ = ["NgffStore", "open_store", "ZIP_SUFFIXES"]
@@ -309,7 +310,7 @@ def _to_store(location: Any, storage_options: Mapping[str, Any] | None) -> tuple
         except (ValueError, *_network_errors()) as err:
             raise StoreError(f"cannot open: {err}", store=name) from err
     path = pathlib.Path(location).expanduser()
-    if not path.exists():
+    if not path.exists() and not recover(path):  # recover: a swap cut between its renames
         raise StoreError("no such file or directory", store=name)
     if path.is_file():
         if path.suffix.lower() in ZIP_SUFFIXES or zipfile.is_zipfile(path):

@@ -27,14 +27,19 @@ coordinate array: Zarr v3 has no portable string dtype, so they go to ``omero`` 
 Order of writes (safety)
 ------------------------
 1. Everything is validated (version, dims, regular grid, shards, codecs, omero, the target)
-   before the store is touched.
+   before the store is touched, including where the image is read from
+   (:mod:`xarray_ngff._sources`): a target equal to or inside a source array is refused,
+   and so is overwriting a non-renamable store (``s3://``, ``memory://``) that holds a source.
 2. An existing target is replaced only if it is a Zarr hierarchy or an empty directory; a
    non-empty directory that is not Zarr is refused (:class:`StoreExistsError`), never deleted.
-3. The root group is created *without* OME metadata, then the level arrays are created and
-   filled.
-4. Only after every array is complete is the OME metadata (``multiscales``, ``omero``) written
-   to the root. An interrupted write leaves a plain Zarr group that no reader takes for an
-   image (and that a later ``overwrite=True`` may replace).
+3. A local target is written into a temporary sibling (``<name>.xarray-ngff-new-...``) and
+   swapped in at the end (:mod:`xarray_ngff._staging`): the old store stays readable, and
+   is removed only after the new one is complete, so writing back onto the source works and
+   a crash leaves the complete old or the complete new store. It needs room for both.
+4. The root group is created *without* OME metadata, then the level arrays are created and
+   filled. Only after every array is complete is the OME metadata (``multiscales``,
+   ``omero``) written to the root; on stores that cannot rename, an interrupted write thus
+   leaves a plain Zarr group that no reader takes for an image.
 
 Staged writes: each level from the level just written (measured)
 ------------------------------------------------------------------
@@ -109,7 +114,9 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
+from . import _staging
 from ._chunkread import readable
+from ._sources import Location, find_sources, local_location, location_of_store, relation
 from .errors import (
     InvalidChunksError,
     InvalidDimsError,
@@ -234,8 +241,16 @@ class _Target:
 
     store: Any
     label: str
-    local: pathlib.Path | None = None
+    local: pathlib.Path | None = None  # where the arrays are written (the staged sibling)
     state: str = "absent"  # absent | empty | zarr
+    final: pathlib.Path | None = None  # a local target's own path, swapped in at the end
+    location: Location | None = None
+
+
+def _local_target(path: pathlib.Path, label: str) -> _Target:
+    _staging.clean_leftovers(path, label)  # puts back a store an interrupted swap left aside
+    state = _local_state(path, label)
+    return _Target(None, label, local=path, state=state, final=path, location=local_location(path))
 
 
 def _sync(coro):
@@ -298,8 +313,7 @@ def _open_target(store: Any, storage_options: Mapping[str, Any] | None) -> _Targ
                     store=store,
                     field="storage_options",
                 )
-            path = pathlib.Path(store).expanduser().absolute()
-            return _Target(None, store, local=path, state=_local_state(path, store))
+            return _local_target(pathlib.Path(store).expanduser().absolute(), store)
         try:
             zstore = zarr.storage.FsspecStore.from_url(
                 store, storage_options=dict(storage_options or {}), read_only=False
@@ -308,7 +322,9 @@ def _open_target(store: Any, storage_options: Mapping[str, Any] | None) -> _Targ
             raise WriteError(
                 f"cannot open {store!r} for writing: {err}", store=store, field="store"
             ) from err
-        return _Target(zstore, store, state=_store_state(zstore, store))
+        return _Target(
+            zstore, store, state=_store_state(zstore, store), location=location_of_store(zstore)
+        )
     if isinstance(store, zarr.abc.store.Store):
         if storage_options:
             raise WriteError(
@@ -318,7 +334,14 @@ def _open_target(store: Any, storage_options: Mapping[str, Any] | None) -> _Targ
             )
         if store.read_only:
             raise WriteError("the store is read-only", store=store, field="store")
-        return _Target(store, str(store), state=_store_state(store, str(store)))
+        if isinstance(store, zarr.storage.LocalStore):  # a directory: staged like a path
+            return _local_target(pathlib.Path(store.root).absolute(), str(store))
+        return _Target(
+            store,
+            str(store),
+            state=_store_state(store, str(store)),
+            location=location_of_store(store),
+        )
     raise WriteError(
         f"store must be a path, an fsspec URL or a zarr Store, got {type(store).__name__}",
         store=store,
@@ -327,54 +350,58 @@ def _open_target(store: Any, storage_options: Mapping[str, Any] | None) -> _Targ
 
 
 def _clear(target: _Target) -> None:
-    """Empty the target (only called after the safety checks passed)."""
-    if target.local is not None:
-        if target.state == "zarr":
-            shutil.rmtree(target.local)
-        target.local.mkdir(parents=True, exist_ok=True)
-        target.store = zarr.storage.LocalStore(target.local)
+    """Make the target writable (only called after the safety checks passed).
+
+    A local target is never emptied: the new store goes to a fresh sibling that
+    :func:`_staging.swap_in` puts in place once it is complete (the old one is removed last).
+    Other stores cannot rename, so they are emptied as before (metadata comes last).
+    """
+    if target.final is not None:
+        staged = _staging.staging_path(target.final)
+        staged.mkdir(parents=True)
+        target.local = staged
+        target.store = zarr.storage.LocalStore(staged)
     elif target.state == "zarr":
         _sync(target.store.delete_dir(""))
 
 
-def _zarr_sources(arrays: Sequence[da.Array]) -> list[Any]:
-    """Zarr arrays that the dask graphs read from (looked up through xarray's lazy wrappers)."""
-    found = []
-    seen: set[int] = set()
-    for arr in arrays:
-        for value in dict(arr.__dask_graph__()).values():
-            obj = getattr(value, "value", value)  # dask DataNode
-            for _ in range(8):
-                if isinstance(obj, zarr.Array) or id(obj) in seen:
-                    break
-                seen.add(id(obj))
-                nxt = getattr(obj, "array", None) or getattr(obj, "_array", None)
-                if nxt is None:
-                    break
-                obj = nxt
-            if isinstance(obj, zarr.Array):
-                found.append(obj)
-    return found
+def _abandon(target: _Target) -> None:
+    """Remove the staged sibling of a write that failed; the old store was never touched."""
+    if target.final is not None and target.local not in (None, target.final):
+        with contextlib.suppress(OSError):
+            shutil.rmtree(target.local)
 
 
-def _reads_from_target(arrays: Sequence[da.Array], target: _Target) -> bool:
-    if target.state != "zarr":
-        return False
-    for arr in _zarr_sources(arrays):
-        store = arr.store_path.store
-        if target.local is not None and isinstance(store, zarr.storage.LocalStore):
-            root = pathlib.Path(store.root).absolute()
-            if root == target.local or target.local in root.parents:
-                return True
-        elif store is target.store:
-            return True
-        elif isinstance(store, zarr.storage.FsspecStore) and isinstance(
-            target.store, zarr.storage.FsspecStore
-        ):
-            a, b = store.path.rstrip("/") + "/", target.store.path.rstrip("/") + "/"
-            if type(store.fs) is type(target.store.fs) and a.startswith(b):
-                return True
-    return False
+def check_sources(sources: Sequence[Location], target: _Target) -> None:
+    """Refuse writes that would change or destroy what the image is read from.
+
+    A local target that contains a source is fine: it is staged, and the old store is read
+    until the new one is complete. A target equal to or inside a source array would change
+    the source store itself; a store that cannot be renamed (``s3://``, ``memory://``, zarr
+    Store objects) would be emptied before its pixels are read.
+    """
+    if target.location is None:
+        return
+    found = relation(target.location, sources)
+    if found is None:
+        return
+    kind, source = found
+    if kind != "contains":
+        raise WriteError(
+            f"the image is read from the array {source}, and the target is "
+            f"{'that array' if kind == 'equal' else 'inside it'}: writing there would change "
+            "the source store; write to a path outside it",
+            store=target.label,
+            field="store",
+        )
+    if target.final is None:
+        raise WriteError(
+            f"the image is read lazily from {source}, inside the store it would overwrite, "
+            "and this kind of store cannot be replaced atomically: overwriting would destroy "
+            "the source. Write to a new location, then move or delete the old one",
+            store=target.label,
+            field="store",
+        )
 
 
 # -- validation of the request ----------------------------------------------------------------
@@ -679,8 +706,10 @@ def _finalize(
     multiscale: Multiscale,
     omero: dict[str, Any] | None,
     omero_auto: tuple[list[str], list[str]] | None,
+    swap: tuple[pathlib.Path, pathlib.Path] | None = None,
 ) -> None:
-    """Write the OME metadata on the root: the last write of the whole store."""
+    """Write the OME metadata on the root: the last write of the whole store; then put a
+    staged store in place (``swap``: staged sibling, final path)."""
     zarr_format = 2 if version == "0.4" else 3
     root = zarr.open_group(store, mode="r+", zarr_format=zarr_format)
     if omero_auto is not None:
@@ -689,6 +718,8 @@ def _finalize(
         k = choose_level(shapes)
         omero = compute_omero(root[paths[k]][...], multiscale.axis_names, labels)
     root.attrs.update(image_attrs([multiscale], version, omero))
+    if swap is not None:
+        _staging.swap_in(*swap)
 
 
 def _done(*_: Any) -> None:
@@ -920,45 +951,44 @@ def to_ngff_zarr(
                 store=label,
                 field="store",
             )
-        if _reads_from_target([lvl.data for lvl in prepared], target):
-            raise WriteError(
-                "the image is read lazily from the store it would overwrite; write to a new "
-                "location instead (overwriting would destroy the source)",
-                store=label,
-                field="store",
-            )
+    check_sources(find_sources(tree, *[lvl.data for lvl in prepared]), target)
 
     # -- nothing has been written up to here --
     _clear(target)
-    arrays = _create_arrays(target, prepared, version, codecs, dtype)
-    if use_tensorstore:
-        from ._tensorstore import TensorStoreTarget
+    try:  # a failed write leaves the old store as it was, and no staged sibling
+        arrays = _create_arrays(target, prepared, version, codecs, dtype)
+        if use_tensorstore:
+            from ._tensorstore import TensorStoreTarget
 
-        zarr_format = 2 if version == "0.4" else 3
-        targets: list[Any] = [
-            TensorStoreTarget(target.local, lvl.path, zarr_format, lvl.data.shape, dtype)
-            for lvl in prepared
-        ]
-    else:
-        targets = arrays
-    finalize = dask.delayed(_finalize, pure=False)
-    plan = _staged_plan(tree, levels, multiscale.type)
-    if plan is None:
-        # one fused graph: each block computed once, feeding its write and the next level
-        stored: Any = _barrier(
-            da.store([lvl.data for lvl in prepared], targets, lock=False, compute=False)
-        )
-    else:
-        # staged: level 0 from its graph, then each level from the one just written; the
-        # blocks of level k+1 depend on the completed store of level k
-        stored = _barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
-        for k in range(1, len(prepared)):
-            data = _from_written(
-                stored, arrays[k - 1], prepared[k], plan[k - 1], multiscale.type, dtype
+            zarr_format = 2 if version == "0.4" else 3
+            targets: list[Any] = [
+                TensorStoreTarget(target.local, lvl.path, zarr_format, lvl.data.shape, dtype)
+                for lvl in prepared
+            ]
+        else:
+            targets = arrays
+        finalize = dask.delayed(_finalize, pure=False)
+        plan = _staged_plan(tree, levels, multiscale.type)
+        if plan is None:
+            # one fused graph: each block computed once, feeding its write and the next level
+            stored: Any = _barrier(
+                da.store([lvl.data for lvl in prepared], targets, lock=False, compute=False)
             )
-            stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
-    task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto)
-    if not compute:
-        return task
-    _run(task, progress)
-    return None
+        else:
+            # staged: level 0 from its graph, then each level from the one just written; the
+            # blocks of level k+1 depend on the completed store of level k
+            stored = _barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
+            for k in range(1, len(prepared)):
+                data = _from_written(
+                    stored, arrays[k - 1], prepared[k], plan[k - 1], multiscale.type, dtype
+                )
+                stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
+        swap = None if target.final is None else (target.local, target.final)
+        task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto, swap)
+        if not compute:
+            return task
+        _run(task, progress)
+        return None
+    except BaseException:
+        _abandon(target)
+        raise
