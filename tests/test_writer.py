@@ -27,7 +27,6 @@ from xarray_ngff.errors import (
     UnsupportedVersionError,
     WriteError,
 )
-from xarray_ngff.testing import assert_ngff_equal
 from xarray_ngff.writer import default_compressors, to_ngff_zarr
 
 
