@@ -128,7 +128,8 @@ class _GuardedArray:
 
 
 def _join(*parts: str) -> str:
-    return posixpath.join(*[p.strip("/") for p in parts if p and p.strip("/")])
+    kept = [p.strip("/") for p in parts if p and p.strip("/")]
+    return posixpath.join(*kept) if kept else ""
 
 
 def _lazy_data(array: zarr.Array, nstore: NgffStore, path: str, chunks: Any) -> Any:
@@ -250,6 +251,8 @@ def _coords_cached(
 
 def _variable_name(ms: Multiscale) -> str:
     name = ms.name if ms.name not in (None, "") else "image"
+    if name in ms.axis_names:  # a variable cannot share its name with a dimension
+        name = "image"
     return str(name).replace("/", "_")
 
 

@@ -105,7 +105,9 @@ def _legacy_axes_rules(axes: Any, field: str) -> list[tuple[str, str]]:
     return []
 
 
-def _omero_rules(omero: Any) -> list[tuple[str, str]]:
+def _omero_rules(omero: Any, version: str | None = None) -> list[tuple[str, str]]:
+    """The ``omero`` schema; 0.5 makes ``window`` and ``color`` optional (typed when given)."""
+    optional = version == "0.5"
     if not isinstance(omero, Mapping):
         return [("omero", "must be an object")]
     channels = omero.get("channels")
@@ -117,10 +119,12 @@ def _omero_rules(omero: Any) -> list[tuple[str, str]]:
         if not isinstance(ch, Mapping):
             out.append((f, "must be an object"))
             continue
-        if not isinstance(ch.get("color"), str):
+        if not isinstance(ch.get("color"), str) and not (optional and "color" not in ch):
             out.append((f"{f}.color", f"must be a string, got {ch.get('color')!r}"))
         window = ch.get("window")
-        if not isinstance(window, Mapping):
+        if optional and "window" not in ch:
+            pass
+        elif not isinstance(window, Mapping):
             out.append((f"{f}.window", "must be an object"))
         else:
             for key in ("start", "min", "end", "max"):
@@ -134,6 +138,60 @@ def _omero_rules(omero: Any) -> list[tuple[str, str]]:
 
 
 # -- 0.4/0.5 through ome-zarr-models -------------------------------------------------------
+
+# Fields the schemas type as numbers (``*``: every item of a list; ``+``: at least 0),
+# which the models' lax parsing would also take from a string ("2") or a boolean
+_NUMBER_FIELDS = {
+    "image": [
+        "multiscales.*.coordinateTransformations.*.scale.*",
+        "multiscales.*.coordinateTransformations.*.translation.*",
+        "multiscales.*.datasets.*.coordinateTransformations.*.scale.*",
+        "multiscales.*.datasets.*.coordinateTransformations.*.translation.*",
+    ],
+    "plate": [
+        "plate.wells.*.rowIndex+",
+        "plate.wells.*.columnIndex+",
+        "plate.field_count",
+        "plate.acquisitions.*.id+",
+        "plate.acquisitions.*.maximumfieldcount+",
+        "plate.acquisitions.*.starttime+",
+        "plate.acquisitions.*.endtime+",
+    ],
+    "well": ["well.images.*.acquisition"],
+    "label": [
+        "image-label.colors.*.label-value",
+        "image-label.colors.*.rgba.*",
+        "image-label.properties.*.label-value",
+    ],
+}
+_NUMBER_FIELDS["label"] += _NUMBER_FIELDS["image"]
+
+
+def _json_type_rules(body: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
+    """Numbers given as strings, booleans or null, which the schemas reject."""
+    out: list[tuple[str, str]] = []
+
+    def walk(value: Any, parts: list[str], where: str, minimum: bool) -> None:
+        if not parts:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                out.append((where, f"must be a number, got {json.dumps(value)}"))
+            elif minimum and value < 0:
+                out.append((where, f"must be at least 0, got {value}"))
+            return
+        head, rest = parts[0], parts[1:]
+        if head == "*":
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    walk(item, rest, f"{where}[{i}]", minimum)
+        elif isinstance(value, Mapping) and head in value:
+            walk(value[head], rest, f"{where}.{head}" if where else head, minimum)
+
+    for pattern in _NUMBER_FIELDS.get(kind, []):
+        walk(body, pattern.rstrip("+").split("."), "", pattern.endswith("+"))
+    well = body.get("well")
+    if kind == "well" and isinstance(well, Mapping) and well.get("images") == []:
+        out.append(("well.images", "must list at least one image"))
+    return out
 
 
 def _models(version: str):
@@ -197,7 +255,13 @@ def _metadata_rules(
     except NgffError as err:
         return None, [("version", err.message)]
     if version in ("0.4", "0.5"):
-        return version, _model_rules(attrs, version, kind)
+        problems = _model_rules(attrs, version, kind)
+        prefix = "ome." if version == "0.5" else ""
+        extra = _json_type_rules(body, kind)
+        if kind in ("image", "label") and "omero" in body:  # the models leave omero loose
+            extra.extend(_omero_rules(body["omero"], version))
+        problems.extend((prefix + f, m) for f, m in extra if (prefix + f, m) not in problems)
+        return version, problems
     if kind in ("image", "label"):
         return version, _legacy_image_rules(body, version)
     return version, []
@@ -647,7 +711,7 @@ def validate_document(
         f"{_loc(tuple(e.absolute_path))}: {e.message}"
         for e in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     ]
-    _, body = ome_attrs(document) if isinstance(document.get("ome"), Mapping) else (None, document)
+    body: Any = document.get("ome") if isinstance(document.get("ome"), Mapping) else document
     if version == "0.3" and isinstance(body.get("multiscales"), list):
         for i, entry in enumerate(body["multiscales"]):
             if isinstance(entry, Mapping) and isinstance(entry.get("axes"), list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -127,6 +128,39 @@ def _transforms(
     return scale, translation
 
 
+def _optional_str(value: Any, *, store, path, field: str) -> str | None:
+    """A metadata value that must be a string when present (JSON null counts as absent)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise MetadataError(
+        f"must be a string, got {json.dumps(value)} (a JSON {json_type(value)})",
+        store=store,
+        path=path,
+        field=field,
+    )
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type (for messages).
+
+    Examples
+    --------
+    >>> json_type("2"), json_type(2), json_type([2]), json_type(None), json_type(True)
+    ('string', 'number', 'array', 'null', 'boolean')
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    return "object"
+
+
 def _axes(raw: Any, version: str | None, *, store, path, field: str) -> tuple[Axis, ...] | None:
     if raw is None:
         return None
@@ -137,7 +171,10 @@ def _axes(raw: Any, version: str | None, *, store, path, field: str) -> tuple[Ax
         if isinstance(a, str):  # 0.3
             axes.append(Axis(a, _AXIS_TYPES.get(a)))
         elif isinstance(a, Mapping) and isinstance(a.get("name"), str):
-            axes.append(Axis(a["name"], a.get("type"), a.get("unit")))
+            where = f"{field}[{i}]"
+            kind = _optional_str(a.get("type"), store=store, path=path, field=f"{where}.type")
+            unit = _optional_str(a.get("unit"), store=store, path=path, field=f"{where}.unit")
+            axes.append(Axis(a["name"], kind, unit))
         else:
             raise MetadataError(
                 f"axis must be a name or an object with a name, got {a!r}",
@@ -219,6 +256,13 @@ def parse_multiscales(
                 raise MetadataError(
                     "each dataset needs a string 'path'", store=store, path=path, field=dfield
                 )
+            if not d["path"].strip("/"):
+                raise MetadataError(
+                    "a dataset 'path' must name an array, got an empty string",
+                    store=store,
+                    path=path,
+                    field=f"{dfield}.path",
+                )
             scale, translation = _transforms(
                 d.get("coordinateTransformations"),
                 len(axes),
@@ -247,8 +291,12 @@ def parse_multiscales(
             Multiscale(
                 axes=axes,
                 datasets=tuple(datasets),
-                name=entry.get("name"),
-                type=entry.get("type"),
+                name=_optional_str(
+                    entry.get("name"), store=store, path=path, field=f"{field}.name"
+                ),
+                type=_optional_str(
+                    entry.get("type"), store=store, path=path, field=f"{field}.type"
+                ),
                 metadata=entry.get("metadata"),
                 version=v,
                 scale=ms_scale,
