@@ -732,6 +732,12 @@ def plate_to_dataarray(
     for w, (entry, _) in enumerate(wells):
         if entry.row_index is not None and entry.column_index is not None:
             well_of.setdefault((entry.row_index, entry.column_index), w)
+    if by == "grid" and not (meta.rows and meta.columns):
+        raise PlateError(
+            "the plate metadata lists no rows or no columns, so it has no grid; use "
+            "by='well' to stack the wells in order",
+            field="plate.rows" if not meta.rows else "plate.columns",
+        )
     if by == "grid":
         shape_idx = [(r, c) for r in range(len(meta.rows)) for c in range(len(meta.columns))]
         lead = ("row", "column")

@@ -29,6 +29,7 @@ from zarr.abc.store import Store
 from zarr.core.sync import sync as zarr_sync
 
 from ._staging import recover
+from ._zarr_docs import explain
 from .errors import MetadataError, MissingArrayError, NgffError, NotOmeZarrError, StoreError
 
 __all__ = ["NgffStore", "open_store", "ZIP_SUFFIXES"]
@@ -131,11 +132,17 @@ class NgffStore:
     def _node(self, path: str) -> zarr.Group | zarr.Array | None:
         # cached: each node's metadata is fetched once (remote stores pay per request)
         if path not in self._nodes:
-            with translate_errors(self.name, path):
-                try:
-                    self._nodes[path] = self.root[path]
-                except KeyError:  # zarr's "nothing here"
-                    self._nodes[path] = None
+            try:
+                with translate_errors(self.name, path):
+                    try:
+                        self._nodes[path] = self.root[path]
+                    except KeyError:  # zarr's "nothing here"
+                        self._nodes[path] = None
+            except MetadataError as err:
+                better = explain(
+                    self.store, self._full_key(path), self.name, shown=path, group=False
+                )
+                raise better or err from err
         return self._nodes[path]
 
     def prefetch(self, paths: Iterable[str], *, limit: int = 64) -> None:
@@ -351,6 +358,9 @@ def open_store(location: Any, storage_options: Mapping[str, Any] | None = None) 
         return location
     store, name = _to_store(location, storage_options)
     group_path = location.path if isinstance(location, zarr.Group) else ""
-    with translate_errors(name, group_path or "/"):
-        root = zarr.open_group(store, mode="r", path=group_path or None, use_consolidated=None)
+    try:
+        with translate_errors(name, group_path or "/"):
+            root = zarr.open_group(store, mode="r", path=group_path or None, use_consolidated=None)
+    except MetadataError as err:  # zarr's message hides the cause: read the documents
+        raise explain(store, group_path, name) or err from err
     return NgffStore(store=store, name=name, root=root)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._zarr_docs import json_value
 from ..errors import MetadataError, NotOmeZarrError, UnsupportedVersionError
 from .model import SUPPORTED_READ, Axis, Dataset, Multiscale
 
@@ -133,32 +133,11 @@ def _optional_str(value: Any, *, store, path, field: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise MetadataError(
-        f"must be a string, got {json.dumps(value)} (a JSON {json_type(value)})",
+        f"must be a string, got {json_value(value)}",
         store=store,
         path=path,
         field=field,
     )
-
-
-def json_type(value: Any) -> str:
-    """The JSON name of a parsed value's type (for messages).
-
-    Examples
-    --------
-    >>> json_type("2"), json_type(2), json_type([2]), json_type(None), json_type(True)
-    ('string', 'number', 'array', 'null', 'boolean')
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    return "object"
 
 
 def _axes(raw: Any, version: str | None, *, store, path, field: str) -> tuple[Axis, ...] | None:
