@@ -165,29 +165,63 @@ _NUMBER_FIELDS = {
     ],
 }
 _NUMBER_FIELDS["label"] += _NUMBER_FIELDS["image"]
+# Fields the schemas type as strings, which the models also take as null
+_STRING_FIELDS = {
+    "image": [
+        "multiscales.*.name",
+        "multiscales.*.type",
+        "multiscales.*.axes.*.name",
+        "multiscales.*.axes.*.type",
+        "multiscales.*.axes.*.unit",
+        "multiscales.*.datasets.*.path",
+    ],
+    "plate": [
+        "plate.name",
+        "plate.rows.*.name",
+        "plate.columns.*.name",
+        "plate.wells.*.path",
+        "plate.acquisitions.*.name",
+        "plate.acquisitions.*.description",
+    ],
+    "well": ["well.images.*.path"],
+}
+_STRING_FIELDS["label"] = _STRING_FIELDS["image"]
+
+
+def _number_problem(value: Any, minimum: bool) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a number, got {json.dumps(value)}"
+    if minimum and value < 0:
+        return f"must be at least 0, got {value}"
+    return None
+
+
+def _string_problem(value: Any, _: bool) -> str | None:
+    return None if isinstance(value, str) else f"must be a string, got {json.dumps(value)}"
 
 
 def _json_type_rules(body: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
-    """Numbers given as strings, booleans or null, which the schemas reject."""
+    """Numbers given as strings, booleans or null, and strings given as null, which the
+    schemas reject and the models' lax parsing lets through."""
     out: list[tuple[str, str]] = []
 
-    def walk(value: Any, parts: list[str], where: str, minimum: bool) -> None:
+    def walk(value: Any, parts: list[str], where: str, minimum: bool, check) -> None:
         if not parts:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                out.append((where, f"must be a number, got {json.dumps(value)}"))
-            elif minimum and value < 0:
-                out.append((where, f"must be at least 0, got {value}"))
+            problem = check(value, minimum)
+            if problem is not None:
+                out.append((where, problem))
             return
         head, rest = parts[0], parts[1:]
         if head == "*":
             if isinstance(value, list):
                 for i, item in enumerate(value):
-                    walk(item, rest, f"{where}[{i}]", minimum)
+                    walk(item, rest, f"{where}[{i}]", minimum, check)
         elif isinstance(value, Mapping) and head in value:
-            walk(value[head], rest, f"{where}.{head}" if where else head, minimum)
+            walk(value[head], rest, f"{where}.{head}" if where else head, minimum, check)
 
-    for pattern in _NUMBER_FIELDS.get(kind, []):
-        walk(body, pattern.rstrip("+").split("."), "", pattern.endswith("+"))
+    for table, check in ((_NUMBER_FIELDS, _number_problem), (_STRING_FIELDS, _string_problem)):
+        for pattern in table.get(kind, []):
+            walk(body, pattern.rstrip("+").split("."), "", pattern.endswith("+"), check)
     well = body.get("well")
     if kind == "well" and isinstance(well, Mapping) and well.get("images") == []:
         out.append(("well.images", "must list at least one image"))
