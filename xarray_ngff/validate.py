@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ._json_types import json_type_rules
 from .errors import MissingArrayError, NgffError, ValidationError
 from .metadata.bf2raw import LAYOUT_KEY
 from .metadata.parse import normalize_version, ome_attrs
@@ -139,94 +140,6 @@ def _omero_rules(omero: Any, version: str | None = None) -> list[tuple[str, str]
 
 # -- 0.4/0.5 through ome-zarr-models -------------------------------------------------------
 
-# Fields the schemas type as numbers (``*``: every item of a list; ``+``: at least 0),
-# which the models' lax parsing would also take from a string ("2") or a boolean
-_NUMBER_FIELDS = {
-    "image": [
-        "multiscales.*.coordinateTransformations.*.scale.*",
-        "multiscales.*.coordinateTransformations.*.translation.*",
-        "multiscales.*.datasets.*.coordinateTransformations.*.scale.*",
-        "multiscales.*.datasets.*.coordinateTransformations.*.translation.*",
-    ],
-    "plate": [
-        "plate.wells.*.rowIndex+",
-        "plate.wells.*.columnIndex+",
-        "plate.field_count",
-        "plate.acquisitions.*.id+",
-        "plate.acquisitions.*.maximumfieldcount+",
-        "plate.acquisitions.*.starttime+",
-        "plate.acquisitions.*.endtime+",
-    ],
-    "well": ["well.images.*.acquisition"],
-    "label": [
-        "image-label.colors.*.label-value",
-        "image-label.colors.*.rgba.*",
-        "image-label.properties.*.label-value",
-    ],
-}
-_NUMBER_FIELDS["label"] += _NUMBER_FIELDS["image"]
-# Fields the schemas type as strings, which the models also take as null
-_STRING_FIELDS = {
-    "image": [
-        "multiscales.*.name",
-        "multiscales.*.type",
-        "multiscales.*.axes.*.name",
-        "multiscales.*.axes.*.type",
-        "multiscales.*.axes.*.unit",
-        "multiscales.*.datasets.*.path",
-    ],
-    "plate": [
-        "plate.name",
-        "plate.rows.*.name",
-        "plate.columns.*.name",
-        "plate.wells.*.path",
-        "plate.acquisitions.*.name",
-        "plate.acquisitions.*.description",
-    ],
-    "well": ["well.images.*.path"],
-}
-_STRING_FIELDS["label"] = _STRING_FIELDS["image"]
-
-
-def _number_problem(value: Any, minimum: bool) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"must be a number, got {json.dumps(value)}"
-    if minimum and value < 0:
-        return f"must be at least 0, got {value}"
-    return None
-
-
-def _string_problem(value: Any, _: bool) -> str | None:
-    return None if isinstance(value, str) else f"must be a string, got {json.dumps(value)}"
-
-
-def _json_type_rules(body: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
-    """Numbers given as strings, booleans or null, and strings given as null, which the
-    schemas reject and the models' lax parsing lets through."""
-    out: list[tuple[str, str]] = []
-
-    def walk(value: Any, parts: list[str], where: str, minimum: bool, check) -> None:
-        if not parts:
-            problem = check(value, minimum)
-            if problem is not None:
-                out.append((where, problem))
-            return
-        head, rest = parts[0], parts[1:]
-        if head == "*":
-            if isinstance(value, list):
-                for i, item in enumerate(value):
-                    walk(item, rest, f"{where}[{i}]", minimum, check)
-        elif isinstance(value, Mapping) and head in value:
-            walk(value[head], rest, f"{where}.{head}" if where else head, minimum, check)
-
-    for table, check in ((_NUMBER_FIELDS, _number_problem), (_STRING_FIELDS, _string_problem)):
-        for pattern in table.get(kind, []):
-            walk(body, pattern.rstrip("+").split("."), "", pattern.endswith("+"), check)
-    well = body.get("well")
-    if kind == "well" and isinstance(well, Mapping) and well.get("images") == []:
-        out.append(("well.images", "must list at least one image"))
-    return out
-
 
 def _models(version: str):
     try:
@@ -291,7 +204,7 @@ def _metadata_rules(
     if version in ("0.4", "0.5"):
         problems = _model_rules(attrs, version, kind)
         prefix = "ome." if version == "0.5" else ""
-        extra = _json_type_rules(body, kind)
+        extra = json_type_rules(body, kind)
         if kind in ("image", "label") and "omero" in body:  # the models leave omero loose
             extra.extend(_omero_rules(body["omero"], version))
         problems.extend((prefix + f, m) for f, m in extra if (prefix + f, m) not in problems)
