@@ -27,6 +27,7 @@ import posixpath
 import re
 import shutil
 import threading
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -36,7 +37,7 @@ import zarr
 import zarr.storage
 from zarr.abc.store import Store
 
-from . import _staging
+from . import _ozx, _staging
 from .errors import (
     NgffError,
     PlateError,
@@ -59,7 +60,7 @@ from .metadata.plate import (
     plate_attrs,
     well_attrs,
 )
-from .writer import fork_safe_dask
+from .writer import fork_safe_dask, put_in_place
 
 __all__ = ["HcsPlateWriter", "to_hcs_zarr"]
 
@@ -285,6 +286,7 @@ class HcsPlateWriter:
         self.label = str(store)
         self._created = False
         self._staged: str | None = None  # the temporary sibling replacing a local plate
+        self._archive = False  # a .zip/.ozx plate: written as a directory, packed by close()
         self._create(overwrite)
 
     def _store(self) -> Store:
@@ -334,8 +336,33 @@ class HcsPlateWriter:
             )
         return str(loc).rstrip("/") + "/" + field_path
 
+    def _create_archive(self, path: pathlib.Path, overwrite: bool) -> None:
+        _staging.clean_leftovers(path, self.label)
+        _ozx.check_archive_version(path, self.version, self.label)
+        if path.exists() and not (path.is_file() and zipfile.is_zipfile(path)):
+            raise StoreExistsError(
+                "the target exists and is not a zip archive; refusing to replace it",
+                store=self.label,
+                field="store",
+            )
+        if path.exists() and not overwrite:
+            raise StoreExistsError(
+                "fields cannot be added to an existing archive; write the plate as a directory, "
+                "or pass overwrite=True to replace the archive",
+                store=self.label,
+                field="store",
+            )
+        staged = _staging.staging_path(path)
+        staged.mkdir(parents=True)
+        self._staged, self._archive = str(staged), True
+        _ensure_group(self._store(), self.zarr_format, "")
+        self._created = True
+
     def _create(self, overwrite: bool) -> None:
         local = self._final_root()
+        if local is not None and _ozx.is_archive(local) and not local.is_dir():
+            self._create_archive(local.absolute(), overwrite)
+            return
         store = self._store()
         if local is not None:
             _staging.clean_leftovers(local.absolute(), self.label)
@@ -508,7 +535,8 @@ class HcsPlateWriter:
         if self._staged is not None:
             final = self._final_root()
             assert final is not None  # only local plates are staged
-            _staging.swap_in(pathlib.Path(self._staged), final.absolute())
+            version = self.version if self._archive else None
+            put_in_place(pathlib.Path(self._staged), final.absolute(), version)
             self._staged = None
         return meta
 

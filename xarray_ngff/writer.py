@@ -100,6 +100,7 @@ import os
 import pathlib
 import shutil
 import sys
+import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -114,7 +115,7 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
-from . import _staging
+from . import _ozx, _staging
 from ._chunkread import readable
 from ._sources import Location, find_sources, local_location, location_of_store, relation
 from .errors import (
@@ -245,12 +246,41 @@ class _Target:
     state: str = "absent"  # absent | empty | zarr
     final: pathlib.Path | None = None  # a local target's own path, swapped in at the end
     location: Location | None = None
+    archive: bool = False  # a .zip/.ozx file: written as a directory, packed at the end
+
+
+def _archive_state(path: pathlib.Path, label: str) -> str:
+    if not path.exists():
+        return "absent"
+    if path.is_file() and zipfile.is_zipfile(path):
+        return "zarr"
+    raise StoreExistsError(
+        "the target exists and is not a zip archive; refusing to replace it",
+        store=label,
+        field="store",
+    )
 
 
 def _local_target(path: pathlib.Path, label: str) -> _Target:
     _staging.clean_leftovers(path, label)  # puts back a store an interrupted swap left aside
-    state = _local_state(path, label)
-    return _Target(None, label, local=path, state=state, final=path, location=local_location(path))
+    archive = _ozx.is_archive(path) and not path.is_dir()
+    state = _archive_state(path, label) if archive else _local_state(path, label)
+    location = local_location(path)
+    return _Target(
+        None, label, local=path, state=state, final=path, location=location, archive=archive
+    )
+
+
+def put_in_place(
+    staged: pathlib.Path, final: pathlib.Path, archive_version: str | None = None
+) -> None:
+    """Swap a complete staged store in at ``final``; packed into an archive first when
+    ``archive_version`` is given (the target is a ``.zip``/``.ozx`` file)."""
+    if archive_version is not None:
+        packed = _staging.staging_path(final)
+        _ozx.pack(staged, packed, archive_version)
+        staged = packed
+    _staging.swap_in(staged, final)
 
 
 def _sync(coro):
@@ -706,10 +736,10 @@ def _finalize(
     multiscale: Multiscale,
     omero: dict[str, Any] | None,
     omero_auto: tuple[list[str], list[str]] | None,
-    swap: tuple[pathlib.Path, pathlib.Path] | None = None,
+    swap: tuple[pathlib.Path, pathlib.Path, str | None] | None = None,
 ) -> None:
     """Write the OME metadata on the root: the last write of the whole store; then put a
-    staged store in place (``swap``: staged sibling, final path)."""
+    staged store in place (``swap``: staged sibling, final path, archive version or None)."""
     zarr_format = 2 if version == "0.4" else 3
     root = zarr.open_group(store, mode="r+", zarr_format=zarr_format)
     if omero_auto is not None:
@@ -719,7 +749,7 @@ def _finalize(
         omero = compute_omero(root[paths[k]][...], multiscale.axis_names, labels)
     root.attrs.update(image_attrs([multiscale], version, omero))
     if swap is not None:
-        _staging.swap_in(*swap)
+        put_in_place(*swap)
 
 
 def _done(*_: Any) -> None:
@@ -815,6 +845,8 @@ def to_ngff_zarr(
     ----------
     store
         A local path, an fsspec URL (``s3://``, ``memory://``, ``file://``) or a zarr Store.
+        A local path ending in ``.ozx`` or ``.zip`` (not a directory) is written as an RFC-9
+        archive. Local targets are written beside the path and swapped in when complete.
     multiscales
         A pyramid (:func:`~xarray_ngff.to_multiscales`) or a single NGFF image, which gets
         the default pyramid.
@@ -829,7 +861,7 @@ def to_ngff_zarr(
         layout are the same as without it.
     overwrite
         Replace an existing Zarr hierarchy (never a non-Zarr directory). ``False`` refuses any
-        non-empty target.
+        non-empty target. A local overwrite needs room for the old and the new store.
     compressors
         zarr codecs (``zarr.codecs.BloscCodec``, ``ZstdCodec``, ``GzipCodec`` or their
         numcodecs equivalents, translated for the version), ``[]`` for none. Default:
@@ -939,6 +971,8 @@ def to_ngff_zarr(
             ) from err
 
     target = _open_target(store, storage_options)
+    if target.archive and target.final is not None:
+        _ozx.check_archive_version(target.final, version, label)
     if use_tensorstore and target.local is None:
         raise WriteError(
             "use_tensorstore=True writes to local paths only", store=label, field="use_tensorstore"
@@ -983,7 +1017,9 @@ def to_ngff_zarr(
                     stored, arrays[k - 1], prepared[k], plan[k - 1], multiscale.type, dtype
                 )
                 stored = _barrier(da.store(data, targets[k], lock=False, compute=False))
-        swap = None if target.final is None else (target.local, target.final)
+        swap = None
+        if target.final is not None:
+            swap = (target.local, target.final, version if target.archive else None)
         task = finalize(stored, target.store, version, multiscale, omero_given, omero_auto, swap)
         if not compute:
             return task
