@@ -15,7 +15,13 @@ import xarray as xr
 import zarr
 
 import xarray_ngff as xn
-from xarray_ngff._sources import Location, find_sources, local_location, relation
+from xarray_ngff._sources import (
+    Location,
+    find_sources,
+    local_location,
+    location_of_store,
+    relation,
+)
 from xarray_ngff.cli import main
 from xarray_ngff.errors import NgffError, WriteError
 from xarray_ngff.hcs import open_plate_tree
@@ -262,6 +268,15 @@ def test_sources_of_tensorstore_arrays(tmp_path):
         [lvl.values for lvl in xn.to_multiscales(image).ngff.levels],
         lambda: xn.to_ngff_zarr(path, image),
     )
+
+
+def test_store_locations_are_normalised(tmp_path):
+    spellings = ["memory://x/y/", "memory://x//y", "memory:///x/y"]
+    found = {location_of_store(zarr.storage.FsspecStore.from_url(u)) for u in spellings}
+    assert found == {Location("memory", "x/y")}
+    local = location_of_store(zarr.storage.FsspecStore.from_url(f"file://{tmp_path}/../a"))
+    assert local == local_location(tmp_path.parent / "a")
+    assert location_of_store(zarr.storage.LocalStore(tmp_path)) == local_location(tmp_path)
 
 
 def test_location_urls_are_normalised():

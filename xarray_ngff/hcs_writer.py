@@ -229,6 +229,9 @@ class HcsPlateWriter:
        (``<name>.xarray-ngff-new-...``) that :meth:`close` puts in place, the old plate
        removed last (room for both is needed meanwhile); leaving a ``with`` block on an
        error discards it and keeps the old plate.
+       Stores that cannot rename (``s3://``, ``memory://``) are emptied at once by
+       ``overwrite=True``; :func:`to_hcs_zarr` refuses to do that to a plate it reads from.
+       A ``.ozx``/``.zip`` path is written the same staged way and packed by :meth:`close`.
 
     Concurrency: threads and processes may write fields at once (pass the writer to the
     workers: it pickles). Updates of one well's metadata are serialised by a per-well lock:
