@@ -62,9 +62,29 @@ def _source(kind: str) -> pathlib.Path:
     version = kind.split("-")[1]
     if kind.startswith("image"):
         xn.to_ngff_zarr(path, ms, version=version)
+        _add_labels(path, version)
     else:
         xn.to_hcs_zarr(path, {"A/1/0": ms}, version=version, acquisitions=[{"id": 0}])
     return path
+
+
+def _add_labels(path: pathlib.Path, version: str) -> None:
+    """A ``labels/cells`` label image, so the fuzz reaches labels metadata too."""
+    cells = xn.to_ngff_image((np.arange(16 * 16).reshape(16, 16) % 3).astype("uint8"))
+    xn.to_ngff_zarr(path / "labels" / "cells", cells, version=version, omero=False)
+    fmt = 3 if version == "0.5" else 2
+    label = {
+        "colors": [{"label-value": 1, "rgba": [255, 0, 0, 255]}],
+        "source": {"image": "../../"},
+    }
+    node = zarr.open_group(path / "labels" / "cells", mode="a", zarr_format=fmt)
+    group = zarr.open_group(path / "labels", mode="a", zarr_format=fmt)
+    if version == "0.5":
+        node.attrs["ome"] = {**node.attrs["ome"], "image-label": label}
+        group.attrs["ome"] = {"version": "0.5", "labels": ["cells"]}
+    else:
+        node.attrs["image-label"] = {"version": "0.4", **label}
+        group.attrs["labels"] = ["cells"]
 
 
 def _paths(doc, prefix=()):
@@ -124,13 +144,28 @@ def _reads_or_ngff_error(read) -> bool:
 @given(data=st.data())
 def test_image_metadata_fuzz(kind, data):
     path, attrs = _mutated_copy(kind, "", data)
+    _check_image(kind, path, attrs, "image")
+
+
+@pytest.mark.parametrize("kind", ["image-0.4", "image-0.5"])
+@pytest.mark.parametrize("node", ["labels", "labels/cells"])
+@SETTINGS
+@given(data=st.data())
+def test_label_metadata_fuzz(kind, node, data):
+    path, attrs = _mutated_copy(kind, node, data)
+    _check_image(kind, path, attrs, "label" if node == "labels/cells" else None)
+
+
+def _check_image(kind: str, path: pathlib.Path, attrs: dict, schema: str | None) -> None:
+    """Reads give a result or an NgffError; what validate=True accepts, the official
+    ``schema`` accepts too (when the spec folder is there)."""
     try:
         _reads_or_ngff_error(lambda: xn.from_ngff_zarr(path))
         _reads_or_ngff_error(lambda: xr.open_datatree(path, engine="ngff"))
         accepted = _reads_or_ngff_error(lambda: xn.from_ngff_zarr(path, validate=True))
-        if accepted and SPEC.is_dir():  # validate=True accepts nothing the schema rejects
+        if accepted and schema and SPEC.is_dir():
             version = kind.split("-")[1]
-            problems = validate_document(attrs, version=version, schema="image", spec_dir=SPEC)
+            problems = validate_document(attrs, version=version, schema=schema, spec_dir=SPEC)
             assert problems == [], problems
     finally:
         shutil.rmtree(path.parent)

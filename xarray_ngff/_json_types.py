@@ -60,7 +60,9 @@ _STRING_FIELDS = {
     ],
     "well": ["well.images.*.path"],
 }
-_STRING_FIELDS["label"] = _STRING_FIELDS["image"]
+_STRING_FIELDS["label"] = [*_STRING_FIELDS["image"], "image-label.source.image"]
+# Fields the schemas type as arrays, which the models also take as null
+_ARRAY_FIELDS = {"label": ["image-label.colors", "image-label.properties"]}
 
 
 def _number_problem(value: Any, minimum: bool) -> str | None:
@@ -73,6 +75,10 @@ def _number_problem(value: Any, minimum: bool) -> str | None:
 
 def _string_problem(value: Any, _: bool) -> str | None:
     return None if isinstance(value, str) else f"must be a string, got {json.dumps(value)}"
+
+
+def _array_problem(value: Any, _: bool) -> str | None:
+    return None if isinstance(value, list) else f"must be an array, got {json.dumps(value)}"
 
 
 def json_type_rules(body: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
@@ -104,7 +110,12 @@ def json_type_rules(body: Mapping[str, Any], kind: str) -> list[tuple[str, str]]
         elif isinstance(value, Mapping) and head in value:
             walk(value[head], rest, f"{where}.{head}" if where else head, minimum, check)
 
-    for table, check in ((_NUMBER_FIELDS, _number_problem), (_STRING_FIELDS, _string_problem)):
+    tables = (
+        (_NUMBER_FIELDS, _number_problem),
+        (_STRING_FIELDS, _string_problem),
+        (_ARRAY_FIELDS, _array_problem),
+    )
+    for table, check in tables:
         for pattern in table.get(kind, []):
             walk(body, pattern.rstrip("+").split("."), "", pattern.endswith("+"), check)
     well = body.get("well")
