@@ -30,7 +30,8 @@ JSON = st.recursive(
     max_leaves=4,
 )
 SETTINGS = settings(
-    max_examples=30,
+    max_examples=25,
+    derandomize=True,  # the same examples on every run: CI stays reproducible
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -33,13 +33,8 @@ _NUMBER_FIELDS = {
         "plate.acquisitions.*.endtime+",
     ],
     "well": ["well.images.*.acquisition"],
-    "label": [
-        "image-label.colors.*.label-value",
-        "image-label.colors.*.rgba.*",
-        "image-label.properties.*.label-value",
-    ],
 }
-_NUMBER_FIELDS["label"] += _NUMBER_FIELDS["image"]
+_NUMBER_FIELDS["label"] = _NUMBER_FIELDS["image"]  # image-label: see _label_rules
 # Fields the schemas type as strings, which the models also take as null
 _STRING_FIELDS = {
     "image": [
@@ -60,9 +55,7 @@ _STRING_FIELDS = {
     ],
     "well": ["well.images.*.path"],
 }
-_STRING_FIELDS["label"] = [*_STRING_FIELDS["image"], "image-label.source.image"]
-# Fields the schemas type as arrays, which the models also take as null
-_ARRAY_FIELDS = {"label": ["image-label.colors", "image-label.properties"]}
+_STRING_FIELDS["label"] = _STRING_FIELDS["image"]
 
 
 def _number_problem(value: Any, minimum: bool) -> str | None:
@@ -77,11 +70,77 @@ def _string_problem(value: Any, _: bool) -> str | None:
     return None if isinstance(value, str) else f"must be a string, got {json.dumps(value)}"
 
 
-def _array_problem(value: Any, _: bool) -> str | None:
-    return None if isinstance(value, list) else f"must be an array, got {json.dumps(value)}"
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == int(value)
 
 
-def json_type_rules(body: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
+def _label_list(entries: Any, field: str, item_rule) -> list[tuple[str, str]]:
+    if not isinstance(entries, list):
+        return [(field, f"must be an array, got {json.dumps(entries)}")]
+    if not entries:
+        return [(field, "must list at least one entry")]
+    out = []
+    if len({json.dumps(e, sort_keys=True) for e in entries}) != len(entries):
+        out.append((field, "entries must be unique"))
+    for i, entry in enumerate(entries):
+        where = f"{field}[{i}]"
+        if not isinstance(entry, Mapping):
+            out.append((where, f"must be an object, got {json.dumps(entry)}"))
+        elif "label-value" not in entry:
+            out.append((where, "'label-value' is required"))
+        else:
+            out.extend(item_rule(entry, where))
+    return out
+
+
+def _color_rule(entry: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    out = []
+    value = entry["label-value"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        out.append((f"{where}.label-value", f"must be a number, got {json.dumps(value)}"))
+    if "rgba" in entry:
+        rgba = entry["rgba"]
+        if not (isinstance(rgba, list) and len(rgba) == 4 and all(_is_int(c) for c in rgba)):
+            out.append((f"{where}.rgba", f"must be 4 integers, got {json.dumps(rgba)}"))
+        elif not all(0 <= c <= 255 for c in rgba):
+            out.append((f"{where}.rgba", f"must be between 0 and 255, got {json.dumps(rgba)}"))
+    return out
+
+
+def _property_rule(entry: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
+    value = entry["label-value"]
+    if _is_int(value):
+        return []
+    return [(f"{where}.label-value", f"must be an integer, got {json.dumps(value)}")]
+
+
+def _label_rules(body: Mapping[str, Any], version: str | None) -> list[tuple[str, str]]:
+    """The ``image-label`` schema (0.4 and 0.5 agree on it, but for 0.4's ``version``)."""
+    if "image-label" not in body:
+        # the 0.5 label schema requires it; 0.4's does not
+        return [("image-label", "a label image needs 'image-label'")] if version == "0.5" else []
+    label = body["image-label"]
+    if not isinstance(label, Mapping):
+        return [("image-label", f"must be an object, got {json.dumps(label)}")]
+    out = []
+    if version == "0.4" and "version" in label and label["version"] != "0.4":
+        out.append(("image-label.version", f'must be "0.4", got {json.dumps(label["version"])}'))
+    if "colors" in label:
+        out.extend(_label_list(label["colors"], "image-label.colors", _color_rule))
+    if "properties" in label:
+        out.extend(_label_list(label["properties"], "image-label.properties", _property_rule))
+    if "source" in label:
+        source = label["source"]
+        if not isinstance(source, Mapping):
+            out.append(("image-label.source", f"must be an object, got {json.dumps(source)}"))
+        elif "image" in source and not isinstance(source["image"], str):
+            out.append(("image-label.source.image", "must be a string"))
+    return out
+
+
+def json_type_rules(
+    body: Mapping[str, Any], kind: str, version: str | None = None
+) -> list[tuple[str, str]]:
     """Numbers given as strings, booleans or null, and strings given as null, which the
     schemas reject and the models' lax parsing lets through.
 
@@ -110,14 +169,11 @@ def json_type_rules(body: Mapping[str, Any], kind: str) -> list[tuple[str, str]]
         elif isinstance(value, Mapping) and head in value:
             walk(value[head], rest, f"{where}.{head}" if where else head, minimum, check)
 
-    tables = (
-        (_NUMBER_FIELDS, _number_problem),
-        (_STRING_FIELDS, _string_problem),
-        (_ARRAY_FIELDS, _array_problem),
-    )
-    for table, check in tables:
+    for table, check in ((_NUMBER_FIELDS, _number_problem), (_STRING_FIELDS, _string_problem)):
         for pattern in table.get(kind, []):
             walk(body, pattern.rstrip("+").split("."), "", pattern.endswith("+"), check)
+    if kind == "label":
+        out.extend(_label_rules(body, version))
     well = body.get("well")
     if kind == "well" and isinstance(well, Mapping) and well.get("images") == []:
         out.append(("well.images", "must list at least one image"))

@@ -204,7 +204,7 @@ def _metadata_rules(
     if version in ("0.4", "0.5"):
         problems = _model_rules(attrs, version, kind)
         prefix = "ome." if version == "0.5" else ""
-        extra = json_type_rules(body, kind)
+        extra = json_type_rules(body, kind, version)
         if kind in ("image", "label") and "omero" in body:  # the models leave omero loose
             extra.extend(_omero_rules(body["omero"], version))
         problems.extend((prefix + f, m) for f, m in extra if (prefix + f, m) not in problems)
