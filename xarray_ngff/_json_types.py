@@ -70,6 +70,50 @@ def _string_problem(value: Any, _: bool) -> str | None:
     return None if isinstance(value, str) else f"must be a string, got {json.dumps(value)}"
 
 
+_VERSION_FIELDS = {
+    "image": ["multiscales.*.version"],
+    "label": ["multiscales.*.version"],
+    "plate": ["plate.version"],
+    "well": ["well.version"],
+}
+
+
+def _is_04(value: Any, _: bool) -> str | None:
+    return None if value == "0.4" else f'must be "0.4", got {json.dumps(value)}'
+
+
+# The keys the schemas define; no schema allows null for any of them. Only these are walked,
+# so free-form content (``multiscales[].metadata``, ``omero.rdefs``, extra keys) is left alone.
+_SPEC_KEYS = frozenset(
+    """version multiscales axes datasets coordinateTransformations name type unit path scale
+    translation omero channels window start end min max color label family active plate
+    wells rows columns acquisitions field_count rowIndex columnIndex id maximumfieldcount
+    starttime endtime description well images acquisition image-label colors properties
+    label-value rgba source image labels bioformats2raw.layout series""".split()
+)
+
+
+def _null_rules(value: Any, where: str) -> list[tuple[str, str]]:
+    """Nulls under the keys the schemas define (none of them allows null)."""
+    out: list[tuple[str, str]] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key not in _SPEC_KEYS:
+                continue
+            field = f"{where}.{key}" if where else str(key)
+            if item is None:
+                out.append((field, "must not be null"))
+            else:
+                out.extend(_null_rules(item, field))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if item is None:
+                out.append((f"{where}[{i}]", "must not be null"))
+            else:
+                out.extend(_null_rules(item, f"{where}[{i}]"))
+    return out
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value == int(value)
 
@@ -172,6 +216,10 @@ def json_type_rules(
     for table, check in ((_NUMBER_FIELDS, _number_problem), (_STRING_FIELDS, _string_problem)):
         for pattern in table.get(kind, []):
             walk(body, pattern.rstrip("+").split("."), "", pattern.endswith("+"), check)
+    out.extend(p for p in _null_rules(body, "") if p not in out)
+    if version == "0.4":  # 0.4 documents may repeat their version, and only as "0.4"
+        for pattern in _VERSION_FIELDS.get(kind, []):
+            walk(body, pattern.split("."), "", False, _is_04)
     if kind == "label":
         out.extend(_label_rules(body, version))
     well = body.get("well")
