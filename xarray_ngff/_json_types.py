@@ -216,7 +216,8 @@ def json_type_rules(
     for table, check in ((_NUMBER_FIELDS, _number_problem), (_STRING_FIELDS, _string_problem)):
         for pattern in table.get(kind, []):
             walk(body, pattern.rstrip("+").split("."), "", pattern.endswith("+"), check)
-    out.extend(p for p in _null_rules(body, "") if p not in out)
+    reported = {field for field, _ in out}  # one problem per field
+    out.extend(p for p in _null_rules(body, "") if p[0] not in reported)
     if version == "0.4":  # 0.4 documents may repeat their version, and only as "0.4"
         for pattern in _VERSION_FIELDS.get(kind, []):
             walk(body, pattern.split("."), "", False, _is_04)
