@@ -72,20 +72,23 @@ def _which(path: pathlib.Path, old: list[np.ndarray], new: list[np.ndarray]) -> 
     raise AssertionError("the store is neither the complete old nor the complete new image")
 
 
-@pytest.mark.parametrize("version", ["0.4", "0.5"])
-def test_killed_overwrite_leaves_old_or_new(tmp_path, version):
-    """SIGKILL at seeded random moments of an overwrite: old intact or new complete."""
+@pytest.mark.parametrize(
+    ("version", "name"), [("0.4", "img.ome.zarr"), ("0.5", "img.ome.zarr"), ("0.5", "img.ozx")]
+)
+def test_killed_overwrite_leaves_old_or_new(tmp_path, version, name):
+    """SIGKILL at seeded random moments of an overwrite (directory or archive): old intact
+    or new complete."""
     old, new = _levels(1), _levels(2)
-    rng = random.Random(f"kill-{version}")
+    rng = random.Random(f"kill-{version}-{name}")
     # how long one overwrite takes here, to spread the kills over it (no assertion on time)
-    path = tmp_path / "calibrate.ome.zarr"
+    path = tmp_path / f"calibrate-{name}"
     ms = xn.to_multiscales(xn.to_ngff_image(_pixels(1)), scale_factors=[2, 4], chunks=8)
     xn.to_ngff_zarr(path, ms, version=version)
     t0 = time.monotonic()
     xn.to_ngff_zarr(path, ms, version=version)
     span = max(time.monotonic() - t0, 0.05) * 1.5  # the child runs no faster than this
     seen = set()
-    path = tmp_path / "trials" / "img.ome.zarr"
+    path = tmp_path / "trials" / name
     path.parent.mkdir()
     xn.to_ngff_zarr(path, ms, version=version)
     for _ in range(4):
@@ -99,7 +102,7 @@ def test_killed_overwrite_leaves_old_or_new(tmp_path, version):
         # the next write of the path (the old image again, for the next trial) removes what
         # the killed one left beside it
         xn.to_ngff_zarr(path, ms, version=version)
-        assert [p.name for p in path.parent.iterdir()] == ["img.ome.zarr"]
+        assert [p.name for p in path.parent.iterdir()] == [name]
         assert _which(path, old, new) == "old"
     assert seen <= {"old", "new"}
 
