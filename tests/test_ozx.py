@@ -107,3 +107,14 @@ def test_plate_ozx(tmp_path):
     nz = pytest.importorskip("ngff_zarr")
     theirs = nz.from_hcs_zarr(str(path))
     assert len(theirs.metadata.wells) == 2
+
+
+def test_cli_converts_an_archive_onto_itself(tmp_path, capsys):
+    from xarray_ngff.cli import main
+
+    path = tmp_path / "img.ozx"
+    xn.to_ngff_zarr(path, _pyramid())
+    assert main(["convert", str(path), str(path), "--overwrite", "-q"]) == 0, capsys.readouterr()
+    _check_rfc9(path)
+    np.testing.assert_array_equal(xn.from_ngff_zarr(path).ngff.levels[0].values, PIXELS)
+    assert [p.name for p in tmp_path.iterdir()] == ["img.ozx"]
