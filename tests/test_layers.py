@@ -24,7 +24,6 @@ ALLOWED_PRIVATE = {
     ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_Target"),
     ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_done"),
     ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_run"),
-    ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_zarr_sources"),
 }
 
 # (importer, imported): import edges that point back up the layers. Without them the graph

@@ -26,6 +26,7 @@ import zarr
 import zarr.storage
 
 from ._axes import AXIS_NAMES_ATTR
+from ._sources import Location, find_sources, local_location, location_of_store, relation
 from ._warn import emit_user_level_warning
 from .errors import NgffError, NgffWarning, StoreExistsError, WriteError
 from .image import image_scale, make_coords
@@ -38,7 +39,6 @@ from .writer import (
     _done,
     _run,
     _Target,
-    _zarr_sources,
     image_finalize,
     image_stored,
     prepare_image,
@@ -351,18 +351,16 @@ def label_tasks(
 
 
 def _reads_label(arrays: Sequence[Any], target: _Target, label_path: str) -> bool:
-    """Whether the dask graphs read from ``label_path`` of the target store."""
-    for arr in _zarr_sources(arrays):
-        store = arr.store_path.store
-        inner = arr.store_path.path.strip("/")
-        if target.local is not None and isinstance(store, zarr.storage.LocalStore):
-            full = (pathlib.Path(store.root) / inner).absolute()
-            where = target.local / label_path
-            if full == where or where in full.parents:
-                return True
-        elif store is target.store and (inner + "/").startswith(label_path + "/"):
-            return True
-    return False
+    """Whether the dask graphs read from ``label_path`` of the target store (found by where
+    the sources live, see :mod:`xarray_ngff._sources`)."""
+    if target.location is None:
+        return False
+    base = target.location
+    if base.scheme == "file":
+        where = local_location(os.path.join(base.path, label_path))
+    else:
+        where = Location(base.scheme, posixpath.join(base.path, label_path).lstrip("/"))
+    return relation(where, find_sources(*arrays)) is not None
 
 
 def _reconsolidate(_done: Any, store: Any, zarr_format: int) -> None:
@@ -383,15 +381,23 @@ def _reconsolidate(_done: Any, store: Any, zarr_format: int) -> None:
 def _writable(store: Any, storage_options: Mapping[str, Any] | None) -> tuple[Any, _Target]:
     if isinstance(store, os.PathLike) or (isinstance(store, str) and "://" not in store):
         path = pathlib.Path(os.fspath(store)).expanduser().absolute()
+        if path.is_file():  # a .zip/.ozx archive: its entries cannot be rewritten in place
+            raise WriteError(
+                f"cannot add a label inside the archive {str(store)!r}; write the image again "
+                "with labels={...} (to_ngff_zarr) to get an archive with the label",
+                store=str(store),
+                field="store",
+            )
         zstore = zarr.storage.LocalStore(path)
-        return zstore, _Target(zstore, str(store), local=path, state="zarr")
+        where = local_location(path)
+        return zstore, _Target(zstore, str(store), local=path, state="zarr", location=where)
     if isinstance(store, str):
         zstore = zarr.storage.FsspecStore.from_url(
             store, storage_options=dict(storage_options or {}), read_only=False
         )
-        return zstore, _Target(zstore, store, state="zarr")
+        return zstore, _Target(zstore, store, state="zarr", location=location_of_store(zstore))
     if isinstance(store, zarr.abc.store.Store) and not store.read_only:
-        return store, _Target(store, str(store), state="zarr")
+        return store, _Target(store, str(store), state="zarr", location=location_of_store(store))
     raise WriteError(
         f"cannot add a label to {store!r}: give a path, an fsspec URL or a writable zarr Store",
         store=str(store),

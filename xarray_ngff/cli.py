@@ -283,6 +283,21 @@ def _output_exists(output: str) -> bool:
     return "://" not in output and pathlib.Path(output).exists()
 
 
+def _check_not_inside(input: str | None, output: str) -> None:
+    """OUTPUT equal to INPUT is an overwrite (staged by the writer); inside it, the write
+    would change the input store itself."""
+    if input is None or "://" in input or "://" in output:
+        return  # URLs: the writer compares the locations it reads from
+    from ._sources import local_location
+
+    src, dst = local_location(input), local_location(output)
+    if src != dst and src.contains(dst):
+        raise CliError(
+            f"OUTPUT {output!r} is inside INPUT {input!r}: writing there would change the "
+            "input store; choose an OUTPUT outside it"
+        )
+
+
 def convert(
     input: str | None,
     output: str,
@@ -329,6 +344,7 @@ def convert(
         raise CliError("give either INPUT or --sample NAME (not both)")
     if _output_exists(output) and not overwrite:
         raise CliError(f"{output!r} exists; pass --overwrite to replace it")
+    _check_not_inside(input, output)
     if version not in WRITABLE:
         raise CliError(f"--version: {version!r} must be one of {', '.join(WRITABLE)}")
     if chunks_per_shard is not None and VERSIONS[version].zarr_format != 3:

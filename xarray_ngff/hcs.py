@@ -347,7 +347,13 @@ def _validate_plate(
     if version is None and isinstance(plate_doc, Mapping) and plate_doc.get("version"):
         with contextlib.suppress(MetadataError):
             version = normalize_version(plate_doc["version"])
+    from .validate import validate_attrs  # the schema rules, as validate_store applies them
+
+    def schema(where: str, doc: Mapping[str, Any], kind: str, found: list[str]) -> list[str]:
+        return [f"{where}: {p}" for p in validate_attrs(doc, kind) if f"{where}: {p}" not in found]
+
     problems = [f"{path or '/'}: {p}" for p in plate_problems(attrs, version)]
+    problems += schema(path or "/", attrs, "plate", problems)
     try:
         plate = parse_plate(attrs, store=nstore.name, path=path or "/")
     except MetadataError:
@@ -362,6 +368,7 @@ def _validate_plate(
             return [f"{wpath}: the plate lists this well but the store has no group there"]
         wattrs = nstore.attrs(wpath)
         found = [f"{wpath}: {p}" for p in well_problems(wattrs, version, acquisitions=acq_ids)]
+        found += schema(wpath, wattrs, "well", found)
         with contextlib.suppress(MetadataError):
             meta = parse_well(wattrs, store=nstore.name, path=wpath)
             for img in meta.images:
@@ -369,9 +376,12 @@ def _validate_plate(
                 if not nstore.has_group(fpath):
                     found.append(f"{fpath}: the well lists this field but it is not in the store")
                     continue
-                _, body = ome_attrs(nstore.attrs(fpath))
+                fattrs = nstore.attrs(fpath)
+                _, body = ome_attrs(fattrs)
                 if "multiscales" not in body:
                     found.append(f"{fpath}: the field has no multiscales metadata")
+                else:
+                    found += schema(fpath, fattrs, "image", found)
         return found
 
     for found in _pmap(check, plate.wells, max_workers):
@@ -705,6 +715,12 @@ def plate_to_dataarray(
     for w, (entry, _) in enumerate(wells):
         if entry.row_index is not None and entry.column_index is not None:
             well_of.setdefault((entry.row_index, entry.column_index), w)
+    if by == "grid" and not (meta.rows and meta.columns):
+        raise PlateError(
+            "the plate metadata lists no rows or no columns, so it has no grid; use "
+            "by='well' to stack the wells in order",
+            field="plate.rows" if not meta.rows else "plate.columns",
+        )
     if by == "grid":
         shape_idx = [(r, c) for r in range(len(meta.rows)) for c in range(len(meta.columns))]
         lead = ("row", "column")

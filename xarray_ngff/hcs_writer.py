@@ -9,6 +9,11 @@ A field's image is written completely before it is added to its well's metadata 
 per-well lock: a thread lock plus ``flock`` on local stores, so several processes may write
 different fields at once); the plate's well list is published last and names only wells with a
 complete field, so a partially written plate never claims data it does not hold.
+
+Replacing an existing local plate (``overwrite=True``) writes the new plate into a temporary
+sibling that :meth:`HcsPlateWriter.close` swaps in (:mod:`xarray_ngff._staging`), so the
+old plate stays whole, and readable as a source, until the new one is complete; a writer
+left by an error discards the new plate and keeps the old one.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import posixpath
 import re
 import shutil
 import threading
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +37,7 @@ import zarr
 import zarr.storage
 from zarr.abc.store import Store
 
+from . import _ozx, _staging
 from ._bridge import as_native
 from ._util import field_sort_key as _field_sort_key
 from ._util import join as _join
@@ -58,7 +65,7 @@ from .metadata.plate import (
     plate_attrs,
     well_attrs,
 )
-from .writer import fork_safe_dask
+from .writer import fork_safe_dask, put_in_place
 
 __all__ = ["HcsPlateWriter", "to_hcs_zarr"]
 
@@ -223,6 +230,13 @@ class HcsPlateWriter:
     2. The plate's ``wells`` list is written by :meth:`publish` (called by :meth:`close` and
        on leaving a ``with`` block) and lists only wells with at least one complete field.
        Until the first :meth:`publish` the root is a bare Zarr group, not yet a plate.
+    3. Replacing an existing local plate: everything goes to a temporary sibling
+       (``<name>.xarray-ngff-new-...``) that :meth:`close` puts in place, the old plate
+       removed last (room for both is needed meanwhile); leaving a ``with`` block on an
+       error discards it and keeps the old plate.
+       Stores that cannot rename (``s3://``, ``memory://``) are emptied at once by
+       ``overwrite=True``; :func:`to_hcs_zarr` refuses to do that to a plate it reads from.
+       A ``.ozx``/``.zip`` path is written the same staged way and packed by :meth:`close`.
 
     Concurrency: threads and processes may write fields at once (pass the writer to the
     workers: it pickles). Updates of one well's metadata are serialised by a per-well lock:
@@ -279,10 +293,14 @@ class HcsPlateWriter:
         self.location = store
         self.label = str(store)
         self._created = False
+        self._staged: str | None = None  # the temporary sibling replacing a local plate
+        self._archive = False  # a .zip/.ozx plate: written as a directory, packed by close()
         self._create(overwrite)
 
     def _store(self) -> Store:
         loc = self.location
+        if self._staged is not None:
+            return zarr.storage.LocalStore(self._staged)
         if isinstance(loc, Store):
             return loc
         if isinstance(loc, os.PathLike) or "://" not in str(loc):
@@ -292,6 +310,12 @@ class HcsPlateWriter:
         )
 
     def _local_root(self) -> pathlib.Path | None:
+        """Where a local plate is written: its path, or the staged sibling replacing it."""
+        if self._staged is not None:
+            return pathlib.Path(self._staged)
+        return self._final_root()
+
+    def _final_root(self) -> pathlib.Path | None:
         loc = self.location
         if isinstance(loc, zarr.storage.LocalStore):
             return pathlib.Path(loc.root)
@@ -307,7 +331,7 @@ class HcsPlateWriter:
         local = self._local_root()
         if local is not None:
             return str(local / field_path)
-        if isinstance(loc, zarr.storage.FsspecStore):
+        if isinstance(loc, zarr.storage.FsspecStore) and self._staged is None:
             return zarr.storage.FsspecStore(
                 loc.fs, path=_join(loc.path, field_path), read_only=False
             )
@@ -320,10 +344,36 @@ class HcsPlateWriter:
             )
         return str(loc).rstrip("/") + "/" + field_path
 
+    def _create_archive(self, path: pathlib.Path, overwrite: bool) -> None:
+        _staging.clean_leftovers(path, self.label)
+        _ozx.check_archive_version(path, self.version, self.label)
+        if path.exists() and not (path.is_file() and zipfile.is_zipfile(path)):
+            raise StoreExistsError(
+                "the target exists and is not a zip archive; refusing to replace it",
+                store=self.label,
+                field="store",
+            )
+        if path.exists() and not overwrite:
+            raise StoreExistsError(
+                "fields cannot be added to an existing archive; write the plate as a directory, "
+                "or pass overwrite=True to replace the archive",
+                store=self.label,
+                field="store",
+            )
+        staged = _staging.staging_path(path)
+        staged.mkdir(parents=True)
+        self._staged, self._archive = str(staged), True
+        _ensure_group(self._store(), self.zarr_format, "")
+        self._created = True
+
     def _create(self, overwrite: bool) -> None:
-        local = self._local_root()
+        local = self._final_root()
+        if local is not None and _ozx.is_archive(local) and not local.is_dir():
+            self._create_archive(local.absolute(), overwrite)
+            return
         store = self._store()
         if local is not None:
+            _staging.clean_leftovers(local.absolute(), self.label)
             names = {p.name for p in local.iterdir()} if local.is_dir() else set()
             if local.exists() and not local.is_dir():
                 raise StoreExistsError(
@@ -336,9 +386,13 @@ class HcsPlateWriter:
                     store=self.label,
                     field="store",
                 )
-            if names and overwrite:
-                shutil.rmtree(local)
-            local.mkdir(parents=True, exist_ok=True)
+            if names and overwrite:  # the old plate stays until close() swaps the new one in
+                staged = _staging.staging_path(local.absolute())
+                staged.mkdir()
+                self._staged = str(staged)
+                store = self._store()
+            else:
+                local.mkdir(parents=True, exist_ok=True)
         elif overwrite:
             _sync(store.delete_dir(""))
         existing = _read_attrs(store, self.zarr_format, "")
@@ -496,13 +550,30 @@ class HcsPlateWriter:
         return meta
 
     def close(self) -> PlateMetadata | None:
-        """Publish the plate metadata (see :meth:`publish`)."""
-        return self.publish()
+        """Publish the plate metadata (see :meth:`publish`); a plate replacing an existing
+        one is then swapped in."""
+        meta = self.publish()
+        if self._staged is not None:
+            final = self._final_root()
+            assert final is not None  # only local plates are staged
+            version = self.version if self._archive else None
+            put_in_place(pathlib.Path(self._staged), final.absolute(), version)
+            self._staged = None
+        return meta
+
+    def discard(self) -> None:
+        """Drop a plate that was to replace an existing one; the old plate stays."""
+        if self._staged is not None:
+            shutil.rmtree(self._staged, ignore_errors=True)
+            self._staged = None
 
     def __enter__(self) -> HcsPlateWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None and self._staged is not None:
+            self.discard()  # an unfinished replacement must not take the old plate's place
+            return
         # on errors too: every well listed then is complete, so the plate stays truthful
         self.close()
 
@@ -635,6 +706,11 @@ def to_hcs_zarr(
                     if img.acquisition is not None:
                         source_acq[full] = img.acquisition
     source_acq.update(field_acquisitions or {})
+    from ._sources import find_sources
+    from .writer import open_target, check_sources
+
+    # a plate read from the target: staged (local) or refused (stores that cannot rename)
+    check_sources(find_sources(*fields.values()), open_target(store, storage_options))
     writer = HcsPlateWriter(
         store,
         rows,

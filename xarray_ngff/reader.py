@@ -228,6 +228,8 @@ def _coords_cached(
 
 def _variable_name(ms: Multiscale) -> str:
     name = ms.name if ms.name not in (None, "") else "image"
+    if name in ms.axis_names:  # a variable cannot share its name with a dimension
+        name = "image"
     return str(name).replace("/", "_")
 
 

@@ -28,6 +28,8 @@ import zarr.storage
 from zarr.abc.store import Store
 from zarr.core.sync import sync as zarr_sync
 
+from ._staging import recover
+from ._zarr_docs import explain
 from .errors import MetadataError, MissingArrayError, NgffError, NotOmeZarrError, StoreError
 
 __all__ = ["NgffStore", "open_store", "ZIP_SUFFIXES"]
@@ -145,11 +147,17 @@ class NgffStore:
     def _node(self, path: str) -> zarr.Group | zarr.Array | None:
         # cached: each node's metadata is fetched once (remote stores pay per request)
         if path not in self._nodes:
-            with translate_errors(self.name, path):
-                try:
-                    self._nodes[path] = self.root[path]
-                except KeyError:  # zarr's "nothing here"
-                    self._nodes[path] = None
+            try:
+                with translate_errors(self.name, path):
+                    try:
+                        self._nodes[path] = self.root[path]
+                    except KeyError:  # zarr's "nothing here"
+                        self._nodes[path] = None
+            except MetadataError as err:
+                better = explain(
+                    self.store, self._full_key(path), self.name, shown=path, group=False
+                )
+                raise better or err from err
         return self._nodes[path]
 
     def prefetch(self, paths: Iterable[str], *, limit: int = 64) -> None:
@@ -324,7 +332,7 @@ def _to_store(location: Any, storage_options: Mapping[str, Any] | None) -> tuple
         except (ValueError, *_network_errors()) as err:
             raise StoreError(f"cannot open: {err}", store=name) from err
     path = pathlib.Path(location).expanduser()
-    if not path.exists():
+    if not path.exists() and not recover(path):  # recover: a swap cut between its renames
         raise StoreError("no such file or directory", store=name)
     if path.is_file():
         if path.suffix.lower() in ZIP_SUFFIXES or zipfile.is_zipfile(path):
@@ -365,7 +373,10 @@ def open_store(location: Any, storage_options: Mapping[str, Any] | None = None) 
         return location
     store, name = _to_store(location, storage_options)
     group_path = location.path if isinstance(location, zarr.Group) else ""
-    with translate_errors(name, group_path or "/"):
-        root = zarr.open_group(store, mode="r", path=group_path or None, use_consolidated=None)
+    try:
+        with translate_errors(name, group_path or "/"):
+            root = zarr.open_group(store, mode="r", path=group_path or None, use_consolidated=None)
+    except MetadataError as err:  # zarr's message hides the cause: read the documents
+        raise explain(store, group_path, name) or err from err
     owned = not isinstance(location, Store | zarr.Group)
     return NgffStore(store=store, name=name, root=root, owned=owned)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ._hierarchy import bf2raw_series_paths
+from ._json_types import json_type_rules
 from .errors import MissingArrayError, NgffError, ValidationError
 from .metadata.bf2raw import LAYOUT_KEY
 from .metadata.geometry import level_geometry
@@ -108,7 +109,9 @@ def _legacy_axes_rules(axes: Any, field: str) -> list[tuple[str, str]]:
     return []
 
 
-def _omero_rules(omero: Any) -> list[tuple[str, str]]:
+def _omero_rules(omero: Any, version: str | None = None) -> list[tuple[str, str]]:
+    """The ``omero`` schema; 0.5 makes ``window`` and ``color`` optional (typed when given)."""
+    optional = version == "0.5"
     if not isinstance(omero, Mapping):
         return [("omero", "must be an object")]
     channels = omero.get("channels")
@@ -120,10 +123,12 @@ def _omero_rules(omero: Any) -> list[tuple[str, str]]:
         if not isinstance(ch, Mapping):
             out.append((f, "must be an object"))
             continue
-        if not isinstance(ch.get("color"), str):
+        if not isinstance(ch.get("color"), str) and not (optional and "color" not in ch):
             out.append((f"{f}.color", f"must be a string, got {ch.get('color')!r}"))
         window = ch.get("window")
-        if not isinstance(window, Mapping):
+        if optional and "window" not in ch:
+            pass
+        elif not isinstance(window, Mapping):
             out.append((f"{f}.window", "must be an object"))
         else:
             for key in ("start", "min", "end", "max"):
@@ -215,7 +220,13 @@ def _metadata_rules(
             return version, [("ome.scene", f"scenes need OME-NGFF 0.6, not {raw or version!r}")]
         if kind == "ome":
             return version, []
-        return version, _model_rules(attrs, version, kind)
+        problems = _model_rules(attrs, version, kind)
+        prefix = "ome." if version == "0.5" else ""
+        extra = json_type_rules(body, kind, version)
+        if kind in ("image", "label") and "omero" in body:  # the models leave omero loose
+            extra.extend(_omero_rules(body["omero"], version))
+        problems.extend((prefix + f, m) for f, m in extra if (prefix + f, m) not in problems)
+        return version, problems
     if kind in ("image", "label"):
         return version, _legacy_image_rules(body, version)
     return version, []
@@ -705,7 +716,7 @@ def validate_document(
         f"{_loc(tuple(e.absolute_path))}: {e.message}"
         for e in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     ]
-    _, body = ome_attrs(document) if isinstance(document.get("ome"), Mapping) else (None, document)
+    body: Any = document.get("ome") if isinstance(document.get("ome"), Mapping) else document
     if version == "0.3" and isinstance(body.get("multiscales"), list):
         for i, entry in enumerate(body["multiscales"]):
             if isinstance(entry, Mapping) and isinstance(entry.get("axes"), list):

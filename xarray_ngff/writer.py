@@ -31,14 +31,19 @@ ngff-zarr's ``from_ngff_zarr`` and ome-zarr-py's ``Reader`` only open the paths 
 Order of writes (safety)
 ------------------------
 1. Everything is validated (version, dims, regular grid, shards, codecs, omero, the target)
-   before the store is touched.
+   before the store is touched, including where the image is read from
+   (:mod:`xarray_ngff._sources`): a target equal to or inside a source array is refused,
+   and so is overwriting a non-renamable store (``s3://``, ``memory://``) that holds a source.
 2. An existing target is replaced only if it is a Zarr hierarchy or an empty directory; a
    non-empty directory that is not Zarr is refused (:class:`StoreExistsError`), never deleted.
-3. The root group is created *without* OME metadata, then the level arrays are created and
-   filled.
-4. Only after every array is complete is the OME metadata (``multiscales``, ``omero``) written
-   to the root. An interrupted write leaves a plain Zarr group that no reader takes for an
-   image (and that a later ``overwrite=True`` may replace).
+3. A local target is written into a temporary sibling (``<name>.xarray-ngff-new-...``) and
+   swapped in at the end (:mod:`xarray_ngff._staging`): the old store stays readable, and
+   is removed only after the new one is complete, so writing back onto the source works and
+   a crash leaves the complete old or the complete new store. It needs room for both.
+4. The root group is created *without* OME metadata, then the level arrays are created and
+   filled. Only after every array is complete is the OME metadata (``multiscales``,
+   ``omero``) written to the root; on stores that cannot rename, an interrupted write thus
+   leaves a plain Zarr group that no reader takes for an image.
 
 Staged writes: each level from the level just written (measured)
 ------------------------------------------------------------------
@@ -101,6 +106,7 @@ import pathlib
 import posixpath
 import shutil
 import sys
+import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -115,10 +121,12 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
+from . import _ozx, _staging
 from ._axes import stored_axis_names
 from ._bridge import as_native
 from ._chunkread import readable
 from ._chunkwrite import writable
+from ._sources import Location, find_sources, local_location, location_of_store, relation
 from ._staged import staged_blocks, staged_piece
 from .errors import (
     InvalidChunksError,
@@ -252,8 +260,45 @@ class _Target:
 
     store: Any
     label: str
-    local: pathlib.Path | None = None
+    local: pathlib.Path | None = None  # where the arrays are written (the staged sibling)
     state: str = "absent"  # absent | empty | zarr
+    final: pathlib.Path | None = None  # a local target's own path, swapped in at the end
+    location: Location | None = None
+    archive: bool = False  # a .zip/.ozx file: written as a directory, packed at the end
+
+
+def _archive_state(path: pathlib.Path, label: str) -> str:
+    if not path.exists():
+        return "absent"
+    if path.is_file() and zipfile.is_zipfile(path):
+        return "zarr"
+    raise StoreExistsError(
+        "the target exists and is not a zip archive; refusing to replace it",
+        store=label,
+        field="store",
+    )
+
+
+def _local_target(path: pathlib.Path, label: str) -> _Target:
+    _staging.clean_leftovers(path, label)  # puts back a store an interrupted swap left aside
+    archive = _ozx.is_archive(path) and not path.is_dir()
+    state = _archive_state(path, label) if archive else _local_state(path, label)
+    location = local_location(path)
+    return _Target(
+        None, label, local=path, state=state, final=path, location=location, archive=archive
+    )
+
+
+def put_in_place(
+    staged: pathlib.Path, final: pathlib.Path, archive_version: str | None = None
+) -> None:
+    """Swap a complete staged store in at ``final``; packed into an archive first when
+    ``archive_version`` is given (the target is a ``.zip``/``.ozx`` file)."""
+    if archive_version is not None:
+        packed = _staging.staging_path(final)
+        _ozx.pack(staged, packed, archive_version)
+        staged = packed
+    _staging.swap_in(staged, final)
 
 
 def _sync(coro):
@@ -302,7 +347,7 @@ def _store_state(store: Any, label: str) -> str:
     )
 
 
-def _open_target(store: Any, storage_options: Mapping[str, Any] | None) -> _Target:
+def open_target(store: Any, storage_options: Mapping[str, Any] | None) -> _Target:
     """Resolve ``store`` without writing anything, and classify what is already there."""
     if isinstance(store, os.PathLike):
         store = os.fspath(store)
@@ -316,8 +361,7 @@ def _open_target(store: Any, storage_options: Mapping[str, Any] | None) -> _Targ
                     store=store,
                     field="storage_options",
                 )
-            path = pathlib.Path(store).expanduser().absolute()
-            return _Target(None, store, local=path, state=_local_state(path, store))
+            return _local_target(pathlib.Path(store).expanduser().absolute(), store)
         try:
             zstore = zarr.storage.FsspecStore.from_url(
                 store, storage_options=dict(storage_options or {}), read_only=False
@@ -326,7 +370,9 @@ def _open_target(store: Any, storage_options: Mapping[str, Any] | None) -> _Targ
             raise WriteError(
                 f"cannot open {store!r} for writing: {err}", store=store, field="store"
             ) from err
-        return _Target(zstore, store, state=_store_state(zstore, store))
+        return _Target(
+            zstore, store, state=_store_state(zstore, store), location=location_of_store(zstore)
+        )
     if isinstance(store, zarr.abc.store.Store):
         if storage_options:
             raise WriteError(
@@ -336,7 +382,14 @@ def _open_target(store: Any, storage_options: Mapping[str, Any] | None) -> _Targ
             )
         if store.read_only:
             raise WriteError("the store is read-only", store=store, field="store")
-        return _Target(store, str(store), state=_store_state(store, str(store)))
+        if isinstance(store, zarr.storage.LocalStore):  # a directory: staged like a path
+            return _local_target(pathlib.Path(store.root).absolute(), str(store))
+        return _Target(
+            store,
+            str(store),
+            state=_store_state(store, str(store)),
+            location=location_of_store(store),
+        )
     raise WriteError(
         f"store must be a path, an fsspec URL or a zarr Store, got {type(store).__name__}",
         store=store,
@@ -345,58 +398,58 @@ def _open_target(store: Any, storage_options: Mapping[str, Any] | None) -> _Targ
 
 
 def _clear(target: _Target) -> None:
-    """Empty the target (only called after the safety checks passed)."""
-    if target.local is not None:
-        if target.state == "zarr":
-            shutil.rmtree(target.local)
-        target.local.mkdir(parents=True, exist_ok=True)
-        target.store = zarr.storage.LocalStore(target.local)
+    """Make the target writable (only called after the safety checks passed).
+
+    A local target is never emptied: the new store goes to a fresh sibling that
+    :func:`_staging.swap_in` puts in place once it is complete (the old one is removed last).
+    Other stores cannot rename, so they are emptied as before (metadata comes last).
+    """
+    if target.final is not None:
+        staged = _staging.staging_path(target.final)
+        staged.mkdir(parents=True)
+        target.local = staged
+        target.store = zarr.storage.LocalStore(staged)
     elif target.state == "zarr":
         _sync(target.store.delete_dir(""))
 
 
-def _zarr_sources(arrays: Sequence[da.Array]) -> list[Any]:
-    """Zarr arrays that the dask graphs read from (looked up through xarray's lazy wrappers)."""
-    found = []
-    seen: set[int] = set()
-    for arr in arrays:
-        values: list[Any] = []
-        for value in dict(arr.__dask_graph__()).values():
-            # inlined arrays (from_array(inline_array=True)) sit in the arguments of a Task
-            values.extend([value, *getattr(value, "args", ())])
-        for value in values:
-            obj = getattr(value, "value", value)  # dask DataNode
-            for _ in range(8):
-                if isinstance(obj, zarr.Array) or id(obj) in seen:
-                    break
-                seen.add(id(obj))
-                nxt = getattr(obj, "array", None) or getattr(obj, "_array", None)
-                if nxt is None:
-                    break
-                obj = nxt
-            if isinstance(obj, zarr.Array):
-                found.append(obj)
-    return found
+def _abandon(target: _Target) -> None:
+    """Remove the staged sibling of a write that failed; the old store was never touched."""
+    if target.final is not None and target.local not in (None, target.final):
+        with contextlib.suppress(OSError):
+            shutil.rmtree(target.local)
 
 
-def _reads_from_target(arrays: Sequence[da.Array], target: _Target) -> bool:
-    if target.state != "zarr":
-        return False
-    for arr in _zarr_sources(arrays):
-        store = arr.store_path.store
-        if target.local is not None and isinstance(store, zarr.storage.LocalStore):
-            root = pathlib.Path(store.root).absolute()
-            if root == target.local or target.local in root.parents:
-                return True
-        elif store is target.store:
-            return True
-        elif isinstance(store, zarr.storage.FsspecStore) and isinstance(
-            target.store, zarr.storage.FsspecStore
-        ):
-            a, b = store.path.rstrip("/") + "/", target.store.path.rstrip("/") + "/"
-            if type(store.fs) is type(target.store.fs) and a.startswith(b):
-                return True
-    return False
+def check_sources(sources: Sequence[Location], target: _Target) -> None:
+    """Refuse writes that would change or destroy what the image is read from.
+
+    A local target that contains a source is fine: it is staged, and the old store is read
+    until the new one is complete. A target equal to or inside a source array would change
+    the source store itself; a store that cannot be renamed (``s3://``, ``memory://``, zarr
+    Store objects) would be emptied before its pixels are read.
+    """
+    if target.location is None:
+        return
+    found = relation(target.location, sources)
+    if found is None:
+        return
+    kind, source = found
+    if kind != "contains":
+        raise WriteError(
+            f"the image is read from the array {source}, and the target is "
+            f"{'that array' if kind == 'equal' else 'inside it'}: writing there would change "
+            "the source store; write to a path outside it",
+            store=target.label,
+            field="store",
+        )
+    if target.final is None:
+        raise WriteError(
+            f"the image is read lazily from {source}, inside the store it would overwrite, "
+            "and this kind of store cannot be replaced atomically: overwriting would destroy "
+            "the source. Write to a new location, then move or delete the old one",
+            store=target.label,
+            field="store",
+        )
 
 
 # -- validation of the request ----------------------------------------------------------------
@@ -768,9 +821,11 @@ def _finalize(
     extra: Mapping[str, Any] | None = None,
     order: tuple[str, ...] | None = None,
     ms_extra: Mapping[str, Any] | None = None,
+    swap: tuple[pathlib.Path, pathlib.Path, str | None] | None = None,
 ) -> None:
     """Write the OME metadata on the image group: the last write of the image (``extra``
-    adds body keys such as ``image-label``, inside the version's envelope)."""
+    adds body keys such as ``image-label``, inside the version's envelope); then put a staged
+    store in place (``swap``: staged sibling, final path, archive version or None)."""
     zarr_format = 2 if version == "0.4" else 3
     root = zarr.open_group(store, path=prefix or None, mode="r+", zarr_format=zarr_format)
     if omero_auto is not None:
@@ -785,6 +840,8 @@ def _finalize(
     if extra:
         (attrs["ome"] if "ome" in attrs else attrs).update(extra)
     root.attrs.update(attrs)
+    if swap is not None:
+        put_in_place(*swap)
 
 
 def _done(*_: Any) -> None:
@@ -1048,8 +1105,9 @@ def image_stored(store: Any, plan: ImagePlan, local: pathlib.Path | None = None)
     return stored
 
 
-def image_finalize(after: Any, store: Any, plan: ImagePlan) -> Any:
-    """A Delayed writing the image's OME metadata once ``after`` has completed."""
+def image_finalize(after: Any, store: Any, plan: ImagePlan, swap: Any = None) -> Any:
+    """A Delayed writing the image's OME metadata once ``after`` has completed (then swapping
+    a staged store into place, see :func:`_finalize`)."""
     return dask.delayed(_finalize, pure=False)(
         after,
         store,
@@ -1061,6 +1119,7 @@ def image_finalize(after: Any, store: Any, plan: ImagePlan) -> Any:
         plan.extra,
         plan.order,
         plan.ms_extra,
+        swap,
     )
 
 
@@ -1086,6 +1145,8 @@ def to_ngff_zarr(
     ----------
     store
         A local path, an fsspec URL (``s3://``, ``memory://``, ``file://``) or a zarr Store.
+        A local path ending in ``.ozx`` or ``.zip`` (not a directory) is written as an RFC-9
+        archive. Local targets are written beside the path and swapped in when complete.
     multiscales
         A pyramid (:func:`~xarray_ngff.to_multiscales`) or a single NGFF image, which gets
         the default pyramid.
@@ -1101,7 +1162,7 @@ def to_ngff_zarr(
         layout are the same as without it.
     overwrite
         Replace an existing Zarr hierarchy (never a non-Zarr directory). ``False`` refuses any
-        non-empty target.
+        non-empty target. A local overwrite needs room for the old and the new store.
     compressors
         zarr codecs (``zarr.codecs.BloscCodec``, ``ZstdCodec``, ``GzipCodec`` or their
         numcodecs equivalents, translated for the version), ``[]`` for none. Default:
@@ -1188,7 +1249,9 @@ def to_ngff_zarr(
                 field="use_tensorstore",
             ) from err
 
-    target = _open_target(store, storage_options)
+    target = open_target(store, storage_options)
+    if target.archive and target.final is not None:
+        _ozx.check_archive_version(target.final, version, label)
     if use_tensorstore and target.local is None:
         raise WriteError(
             "use_tensorstore=True writes to local paths only", store=label, field="use_tensorstore"
@@ -1201,23 +1264,25 @@ def to_ngff_zarr(
                 store=label,
                 field="store",
             )
-        sources = [lvl.data for p_ in [plan, *label_plans.values()] for lvl in p_.prepared]
-        if _reads_from_target(sources, target):
-            raise WriteError(
-                "the image is read lazily from the store it would overwrite; write to a new "
-                "location instead (overwriting would destroy the source)",
-                store=label,
-                field="store",
-            )
+    sources = [lvl.data for p_ in [plan, *label_plans.values()] for lvl in p_.prepared]
+    check_sources(find_sources(plan.tree, *sources), target)
 
     # -- nothing has been written up to here --
     _clear(target)
-    local = target.local if use_tensorstore else None
-    stored = image_stored(target.store, plan, local=local)
-    # every label is complete, then the labels listing, then the image metadata (last)
-    after = label_tasks(target.store, plan, label_plans, stored, local=local)
-    task = image_finalize(after, target.store, plan)
-    if not compute:
-        return task
-    _run(task, progress)
-    return None
+    try:  # a failed write leaves the old store as it was, and no staged sibling
+        local = target.local if use_tensorstore else None
+        stored = image_stored(target.store, plan, local=local)
+        # every label is complete, then the labels listing, then the image metadata (last),
+        # then a staged store is swapped into place
+        after = label_tasks(target.store, plan, label_plans, stored, local=local)
+        swap = None
+        if target.final is not None:
+            swap = (target.local, target.final, version if target.archive else None)
+        task = image_finalize(after, target.store, plan, swap=swap)
+        if not compute:
+            return task
+        _run(task, progress)
+        return None
+    except BaseException:
+        _abandon(target)
+        raise

@@ -65,7 +65,10 @@ def read_zarr(
 
     source = str(store)
     try:
-        node = zarr.open(source, mode="r", storage_options=dict(storage_options or {}) or None)
+        if "://" not in source and source.lower().endswith((".zip", ".ozx")):
+            node = zarr.open(zarr.storage.ZipStore(source, mode="r"), mode="r")  # an archive
+        else:
+            node = zarr.open(source, mode="r", storage_options=dict(storage_options or {}) or None)
     except Exception as err:  # zarr raises FileNotFoundError, KeyError, ValueError...
         raise InputError(f"cannot open {source!r} as Zarr: {err}", field="input") from err
     if isinstance(node, zarr.Array):

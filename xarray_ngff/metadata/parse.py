@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._zarr_docs import json_value
 from ..errors import MetadataError, NotOmeZarrError, UnsupportedVersionError
 from .geometry import compose_axis_aligned
 from .model import SUPPORTED_READ, Axis, Dataset, Multiscale
@@ -148,6 +149,18 @@ def _axis_aligned_steps(items: list, n_axes: int, steps: list, *, store, path, f
         steps.append((kind, values))
 
 
+def _optional_str(value: Any, *, store, path, field: str) -> str | None:
+    """A metadata value that must be a string when present (JSON null counts as absent)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise MetadataError(
+        f"must be a string, got {json_value(value)}",
+        store=store,
+        path=path,
+        field=field,
+    )
+
+
 def _axes(raw: Any, version: str | None, *, store, path, field: str) -> tuple[Axis, ...] | None:
     if raw is None:
         return None
@@ -158,7 +171,10 @@ def _axes(raw: Any, version: str | None, *, store, path, field: str) -> tuple[Ax
         if isinstance(a, str):  # 0.3
             axes.append(Axis(a, _AXIS_TYPES.get(a)))
         elif isinstance(a, Mapping) and isinstance(a.get("name"), str):
-            axes.append(Axis(a["name"], a.get("type"), a.get("unit"), a.get("orientation")))
+            where = f"{field}[{i}]"
+            kind = _optional_str(a.get("type"), store=store, path=path, field=f"{where}.type")
+            unit = _optional_str(a.get("unit"), store=store, path=path, field=f"{where}.unit")
+            axes.append(Axis(a["name"], kind, unit, a.get("orientation")))
         else:
             raise MetadataError(
                 f"axis must be a name or an object with a name, got {a!r}",
@@ -249,6 +265,13 @@ def parse_multiscales(
                 raise MetadataError(
                     "each dataset needs a string 'path'", store=store, path=path, field=dfield
                 )
+            if not d["path"].strip("/"):
+                raise MetadataError(
+                    "a dataset 'path' must name an array, got an empty string",
+                    store=store,
+                    path=path,
+                    field=f"{dfield}.path",
+                )
             scale, translation = _transforms(
                 d.get("coordinateTransformations"),
                 len(axes),
@@ -277,8 +300,12 @@ def parse_multiscales(
             Multiscale(
                 axes=axes,
                 datasets=tuple(datasets),
-                name=entry.get("name"),
-                type=entry.get("type"),
+                name=_optional_str(
+                    entry.get("name"), store=store, path=path, field=f"{field}.name"
+                ),
+                type=_optional_str(
+                    entry.get("type"), store=store, path=path, field=f"{field}.type"
+                ),
                 metadata=entry.get("metadata"),
                 version=v,
                 scale=ms_scale,
