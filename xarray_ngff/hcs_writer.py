@@ -707,7 +707,7 @@ def to_hcs_zarr(
                         source_acq[full] = img.acquisition
     source_acq.update(field_acquisitions or {})
     from ._sources import find_sources
-    from .writer import open_target, check_sources
+    from .writer import check_sources, open_target
 
     # a plate read from the target: staged (local) or refused (stores that cannot rename)
     check_sources(find_sources(*fields.values()), open_target(store, storage_options))
