@@ -509,11 +509,17 @@ def describe_store(
     >>> info["layout"], info["version"], info["images"][0]["levels"][0]["scale"]
     ('image', '0.4', [0.5, 0.5])
     """
+    from ._hierarchy import bf2raw_series_paths, node_kind
+    from .store import open_store
+
     store = str(store)
     root = _open_root(store, storage_options)
-    version, body = _ome_body(dict(root.attrs))
+    attrs = dict(root.attrs)
+    version, body = _ome_body(attrs)
+    # one precedence for the whole package (plate > bioformats2raw > image > ...)
+    kind = node_kind(attrs, store=store, path="/")
     info: dict[str, Any] = {"store": store, "layout": None, "version": version, "images": []}
-    if "multiscales" in body:
+    if kind == "image":
         info["layout"] = "image"
         image = _describe_image(root, "")
         info["images"].append(image)
@@ -521,22 +527,21 @@ def describe_store(
             info["images"].append(
                 {**_describe_image(root[f"labels/{label}"], f"labels/{label}"), "label": True}
             )
-    elif "plate" in body:
+    elif kind == "plate":
         info["layout"] = "plate"
         info["plate"] = _describe_plate(root, body["plate"])
         first = info["plate"].pop("first_image", None)
         if first is not None:
             info["images"].append(first)
-    elif "bioformats2raw.layout" in body:
+    elif kind == "bioformats2raw":
         info["layout"] = "bioformats2raw"
-        series = sorted((k for k in root.group_keys() if k.isdigit()), key=int)
-        for key in series:
+        for key in bf2raw_series_paths(open_store(store, storage_options), ""):
             info["images"].append(_describe_image(root[key], key))
-    elif "scene" in body:
+    elif kind == "scene":
         from .metadata.scene import scene_image_paths
 
         info["layout"] = "scene"
-        for key in scene_image_paths(dict(root.attrs), store=store, path="/"):
+        for key in scene_image_paths(attrs, store=store, path="/"):
             info["images"].append(_describe_image(root[key], key))
     else:
         raise CliError(f"{store!r} holds no OME-NGFF metadata (no multiscales, plate or series)")

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ._hierarchy import bf2raw_series_paths
+from ._hierarchy import bf2raw_series_paths, node_kind
 from .errors import MissingArrayError, NgffError, ValidationError
 from .metadata.bf2raw import LAYOUT_KEY
 from .metadata.geometry import level_geometry
@@ -225,21 +225,17 @@ _KINDS = ("image", "label", "labels", "plate", "well", "bioformats2raw", "scene"
 
 
 def _guess_kind(body: Mapping[str, Any]) -> str:
-    if "plate" in body:
-        return "plate"
-    if LAYOUT_KEY in body:
-        return "bioformats2raw"
-    if "image-label" in body:
+    """The validation kind of a document: :func:`~xarray_ngff._hierarchy.node_kind`'s
+    precedence, with a label image as ``"label"``, the ``OME`` group of a bioformats2raw
+    collection as ``"ome"`` and a group without OME-NGFF keys checked as an image."""
+    kind = node_kind(body)
+    if kind == "image" and "image-label" in body:
         return "label"
-    if "well" in body:
-        return "well"
-    if "labels" in body and "multiscales" not in body:
-        return "labels"
-    if "scene" in body and "multiscales" not in body:
-        return "scene"
-    if "series" in body and "multiscales" not in body:
+    if kind is None and "series" in body:
         return "ome"  # the OME group of a bioformats2raw collection
-    return "image"
+    if kind is None and "image-label" in body:
+        return "label"
+    return kind or "image"
 
 
 def validate_attrs(
@@ -546,17 +542,24 @@ class _Walker:
             self.node(spath, sattrs)
 
     def node(self, path: str, attrs: Mapping[str, Any]) -> None:
-        _, body = ome_attrs(attrs)
-        if "plate" in body:
+        try:
+            kind = node_kind(attrs, store=self.nstore.name, path=path)
+        except NgffError as err:
+            self.p.add(path, err.field or "ome", err.message)
+            return
+        if kind == "plate":
             self.plate(path, attrs)
-        elif LAYOUT_KEY in body:
+        elif kind == "bioformats2raw":
             self.bioformats2raw(path, attrs)
-        elif "multiscales" in body:
+        elif kind == "image":
+            _, body = ome_attrs(attrs)
             self.image(path, attrs, label="image-label" in body)
-        elif "well" in body:
+        elif kind == "well":
             self.metadata(path, attrs, "well")
-        elif "scene" in body:
+        elif kind == "scene":
             self.scene(path, attrs)
+        elif kind == "labels":
+            self.labels(path)
         else:
             self.p.add(path, "attributes", "no OME-NGFF metadata in the group attributes")
 
