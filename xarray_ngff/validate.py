@@ -27,32 +27,72 @@ import json
 import pathlib
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._hierarchy import bf2raw_series_paths, node_kind
-from .errors import MissingArrayError, NgffError, ValidationError
+from .errors import MetadataError, MissingArrayError, NgffError, ValidationError
 from .metadata.bf2raw import LAYOUT_KEY
 from .metadata.geometry import level_geometry
 from .metadata.parse import normalize_version, ome_attrs, parse_multiscales
+from .metadata.plate import parse_plate, parse_well, plate_problems, well_problems
 from .metadata.versions import VERSIONS
 from .store import NgffStore, open_store
 
-__all__ = ["validate_store", "validate_attrs", "validate_document", "raise_for_problems"]
+__all__ = [
+    "Problem",
+    "store_problems",
+    "validate_store",
+    "validate_attrs",
+    "validate_document",
+    "raise_for_problems",
+]
 
 _LEGACY_AXES = "tczyx"
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a store: the node ``path``, the metadata ``field`` and the ``message``.
+
+    A value; :meth:`text` formats it at the edges (CLI, exception messages).
+
+    Examples
+    --------
+    >>> p = Problem("A/1", "well.images", "must be a non-empty list")
+    >>> p.text("plate.zarr")
+    'plate.zarr:/A/1: well.images: must be a non-empty list'
+    >>> p.text()
+    'A/1: well.images: must be a non-empty list'
+    """
+
+    path: str
+    field: str
+    message: str
+
+    def text(self, store: str | None = None) -> str:
+        """``"<store>:/<path>: <field>: <message>"``, or ``"<path>: ..."`` without a store."""
+        path = self.path.strip("/")
+        where = f"{store}:/{path}" if store is not None else (path or "/")
+        return f"{where}: {self.field}: {self.message}"
+
+
 class _Problems:
-    """Collects ``store:/path: field: message`` lines."""
+    """Collects :class:`Problem` values."""
 
     def __init__(self, store: str) -> None:
         self.store = store
-        self.items: list[str] = []
+        self.items: list[Problem] = []
 
     def add(self, path: str, field: str, message: str) -> None:
-        self.items.append(f"{self.store}:/{path.strip('/')}: {field}: {message}")
+        self.items.append(Problem(path.strip("/"), field, message))
+
+    def add_text(self, path: str, text: str) -> None:
+        """A ``"field: message"`` line of the metadata layer's plate and well rules."""
+        field, _, message = text.partition(": ")
+        self.add(path, field, message)
 
 
 def _join(*parts: str) -> str:
@@ -488,36 +528,40 @@ class _Walker:
                 self.image(lpath, lattrs, label=True)
 
     def plate(self, path: str, attrs: Mapping[str, Any]) -> None:
-        version = self.metadata(path, attrs, "plate")
-        _, body = ome_attrs(attrs)
-        if version == "0.5":  # as in validate_document: upstream 0.4 tolerates swapped paths
-            for field, msg in _plate_path_rules(body):
-                self.p.add(path, field, msg)
-        plate = body.get("plate")
-        wells = plate.get("wells") if isinstance(plate, Mapping) else None
-        for i, well in enumerate(wells if isinstance(wells, list) else []):
-            wpath = well.get("path") if isinstance(well, Mapping) else None
-            if not isinstance(wpath, str):
-                continue
-            full = _join(path, wpath)
+        """The one set of plate rules (also behind ``from_hcs_zarr(validate=True)``): the
+        plate and well documents through :func:`~xarray_ngff.metadata.plate.plate_problems`
+        and :func:`~xarray_ngff.metadata.plate.well_problems` (own rules, then
+        ome-zarr-models when installed), then every listed well and field exists and every
+        field is a valid image."""
+        version = _plate_version(attrs)
+        for text in plate_problems(attrs, version):
+            self.p.add_text(path, text)
+        try:
+            plate = parse_plate(attrs, store=self.nstore.name, path=path or "/")
+        except MetadataError:
+            return  # its problems are listed above
+        acq_ids = [a.id for a in plate.acquisitions or ()] or None
+        for i, entry in enumerate(plate.wells):
+            full = _join(path, entry.path)
             if not self.nstore.has_group(full):
-                self.p.add(path, f"plate.wells[{i}].path", f"well {wpath!r} is not in the store")
+                self.p.add(
+                    path, f"plate.wells[{i}].path", f"well {entry.path!r} is not in the store"
+                )
                 continue
             wattrs = self.attrs(full)
             if wattrs is None:
                 continue
-            self.metadata(full, wattrs, "well") if version else None
-            _, wbody = ome_attrs(wattrs)
-            well_meta = wbody.get("well")
-            images = well_meta.get("images") if isinstance(well_meta, Mapping) else None
-            for j, img in enumerate(images if isinstance(images, list) else []):
-                ipath = img.get("path") if isinstance(img, Mapping) else None
-                if not isinstance(ipath, str):
-                    continue
-                field_path = _join(full, ipath)
+            for text in well_problems(wattrs, version, acquisitions=acq_ids):
+                self.p.add_text(full, text)
+            try:
+                well = parse_well(wattrs, store=self.nstore.name, path=full)
+            except MetadataError:
+                continue
+            for j, img in enumerate(well.images):
+                field_path = _join(full, img.path)
                 if not self.nstore.has_group(field_path):
                     self.p.add(
-                        full, f"well.images[{j}].path", f"field {ipath!r} is not in the store"
+                        full, f"well.images[{j}].path", f"field {img.path!r} is not in the store"
                     )
                     continue
                 fattrs = self.attrs(field_path)
@@ -554,8 +598,9 @@ class _Walker:
         elif kind == "image":
             _, body = ome_attrs(attrs)
             self.image(path, attrs, label="image-label" in body)
-        elif kind == "well":
-            self.metadata(path, attrs, "well")
+        elif kind == "well":  # a well on its own: the same well rules as inside a plate
+            for text in well_problems(attrs):
+                self.p.add_text(path, text)
         elif kind == "scene":
             self.scene(path, attrs)
         elif kind == "labels":
@@ -577,11 +622,54 @@ class _Walker:
                 self.node(_join(path, image), child)
 
 
+def _plate_version(attrs: Mapping[str, Any]) -> str | None:
+    """The version a plate declares (``ome.version``, else ``plate.version``), if readable."""
+    try:
+        version, body = ome_attrs(attrs)
+    except NgffError:
+        return None
+    plate = body.get("plate")
+    if version is None and isinstance(plate, Mapping) and plate.get("version"):
+        try:
+            version = normalize_version(plate["version"])
+        except NgffError:
+            return None
+    return version
+
+
+def store_problems(
+    store: Any, storage_options: Mapping[str, Any] | None = None, *, path: str = ""
+) -> list[Problem]:
+    """Every problem of the OME-Zarr node at ``path`` and below, as :class:`Problem` values.
+
+    :func:`validate_store` is this, formatted as text; ``from_hcs_zarr(validate=True)``
+    raises with these problems.
+
+    Examples
+    --------
+    >>> import tempfile, zarr
+    >>> d = tempfile.mkdtemp() + "/p.ome.zarr"
+    >>> g = zarr.open_group(d, mode="w", zarr_format=2)
+    >>> g.attrs["plate"] = {"version": "0.4", "rows": [{"name": "A"}],
+    ...     "columns": [{"name": "1"}], "wells": [{"path": "A/1", "rowIndex": 0,
+    ...     "columnIndex": 0}]}
+    >>> store_problems(d)
+    [Problem(path='', field='plate.wells[0].path', message="well 'A/1' is not in the store")]
+    """
+    nstore = open_store(store, storage_options)
+    walker = _Walker(nstore)
+    attrs = walker.attrs(path.strip("/"))
+    if attrs is not None:
+        walker.node(path.strip("/"), attrs)
+    return walker.p.items
+
+
 def validate_store(store: Any, storage_options: Mapping[str, Any] | None = None) -> list[str]:
     """Every problem of an OME-Zarr store, each as ``"<store>:/<path>: <field>: <message>"``.
 
     An empty list means valid. Store errors (missing location, network) raise
     :class:`~xarray_ngff.errors.StoreError` instead: nothing could be checked.
+    :func:`store_problems` gives the same problems as values.
 
     Examples
     --------
@@ -597,11 +685,7 @@ def validate_store(store: Any, storage_options: Mapping[str, Any] | None = None)
     STORE:/: multiscales[0].datasets[1].path: array '1' is not in the store
     """
     nstore = open_store(store, storage_options)
-    walker = _Walker(nstore)
-    attrs = walker.attrs("")
-    if attrs is not None:
-        walker.node("", attrs)
-    return walker.p.items
+    return [p.text(nstore.name) for p in store_problems(nstore)]
 
 
 def raise_for_problems(store: Any, storage_options: Mapping[str, Any] | None = None) -> None:
