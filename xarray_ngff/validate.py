@@ -89,11 +89,6 @@ class _Problems:
     def add(self, path: str, field: str, message: str) -> None:
         self.items.append(Problem(path.strip("/"), field, message))
 
-    def add_text(self, path: str, text: str) -> None:
-        """A ``"field: message"`` line of the metadata layer's plate and well rules."""
-        field, _, message = text.partition(": ")
-        self.add(path, field, message)
-
 
 def _join(*parts: str) -> str:
     return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
@@ -232,8 +227,17 @@ def _model_rules(attrs: Mapping[str, Any], version: str, kind: str) -> list[tupl
 
 
 def _metadata_rules(
-    attrs: Mapping[str, Any], kind: str, strict: bool = False
+    attrs: Mapping[str, Any],
+    kind: str,
+    strict: bool = False,
+    *,
+    plate_version: str | None = None,
+    acquisitions: list[int] | None = None,
 ) -> tuple[str | None, list[tuple[str, str]]]:
+    """(version, problems) of one document by the rules of its version. Plates and wells of
+    0.1-0.5 go through :mod:`~xarray_ngff.metadata.plate`'s rules (own rules, then
+    ome-zarr-models when installed), the one set of plate rules; a well inside a plate is
+    judged against the plate's ``plate_version`` and ``acquisitions``."""
     try:
         outer, body = ome_attrs(attrs)
     except NgffError as err:
@@ -250,6 +254,11 @@ def _metadata_rules(
         if version != "0.6":
             problems.insert(0, ("version", f"{raw!r} is not a released 0.6 version"))
         return version, problems
+    if kind == "plate":
+        return version, [_split(t) for t in plate_problems(attrs, _plate_version(attrs))]
+    if kind == "well":
+        found = well_problems(attrs, plate_version, acquisitions=acquisitions)
+        return version, [_split(t) for t in found]
     if version in ("0.4", "0.5"):
         if kind == "scene":
             return version, [("ome.scene", f"scenes need OME-NGFF 0.6, not {raw or version!r}")]
@@ -259,6 +268,12 @@ def _metadata_rules(
     if kind in ("image", "label"):
         return version, _legacy_image_rules(body, version)
     return version, []
+
+
+def _split(text: str) -> tuple[str, str]:
+    """(field, message) of a ``"field: message"`` line of the plate and well rules."""
+    field, _, message = text.partition(": ")
+    return field, message
 
 
 _KINDS = ("image", "label", "labels", "plate", "well", "bioformats2raw", "scene", "ome")
@@ -311,8 +326,6 @@ def validate_attrs(
 
         return [f"{f}: {m}" for f, m in problems_v06(attrs, kind, strict=strict)]
     version, problems = _metadata_rules(attrs, kind, strict)
-    if version == "0.5" and kind == "plate":
-        problems.extend(_plate_path_rules(body))
     return [f"{f}: {m}" for f, m in problems]
 
 
@@ -352,9 +365,11 @@ class _Walker:
             self.p.add(path, err.field or "attributes", err.message)
             return None
 
-    def metadata(self, path: str, attrs: Mapping[str, Any], kind: str) -> str | None:
+    def metadata(
+        self, path: str, attrs: Mapping[str, Any], kind: str, **context: Any
+    ) -> str | None:
         """Check a document with the rules of its version; returns the short version."""
-        version, problems = _metadata_rules(attrs, kind)
+        version, problems = _metadata_rules(attrs, kind, **context)
         expected_format = VERSIONS[version].zarr_format if version is not None else 2
         if version is not None and self.nstore.zarr_format != expected_format:
             problems.append(
@@ -533,9 +548,7 @@ class _Walker:
         and :func:`~xarray_ngff.metadata.plate.well_problems` (own rules, then
         ome-zarr-models when installed), then every listed well and field exists and every
         field is a valid image."""
-        version = _plate_version(attrs)
-        for text in plate_problems(attrs, version):
-            self.p.add_text(path, text)
+        version = self.metadata(path, attrs, "plate")
         try:
             plate = parse_plate(attrs, store=self.nstore.name, path=path or "/")
         except MetadataError:
@@ -551,8 +564,7 @@ class _Walker:
             wattrs = self.attrs(full)
             if wattrs is None:
                 continue
-            for text in well_problems(wattrs, version, acquisitions=acq_ids):
-                self.p.add_text(full, text)
+            self.metadata(full, wattrs, "well", plate_version=version, acquisitions=acq_ids)
             try:
                 well = parse_well(wattrs, store=self.nstore.name, path=full)
             except MetadataError:
@@ -599,8 +611,7 @@ class _Walker:
             _, body = ome_attrs(attrs)
             self.image(path, attrs, label="image-label" in body)
         elif kind == "well":  # a well on its own: the same well rules as inside a plate
-            for text in well_problems(attrs):
-                self.p.add_text(path, text)
+            self.metadata(path, attrs, "well")
         elif kind == "scene":
             self.scene(path, attrs)
         elif kind == "labels":
