@@ -19,6 +19,11 @@ Documents (:func:`validate_document`)
     specification (``spec_dir``), plus the two rules upstream marks as not expressible in JSON
     Schema: 0.3 axis order and plate well paths (row before column). The package never needs
     that folder at runtime.
+
+Problems are :class:`Problem` values (path, field, message), made text only at the edges
+(:func:`validate_store`, the CLI, :class:`~xarray_ngff.errors.ValidationError`). The module is
+over 600 lines: its split into rules, model adapter, schema check and walker waits for the
+parallel schema-check work on this file (see ``docs/decisions.md``).
 """
 
 from __future__ import annotations
