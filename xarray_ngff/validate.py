@@ -715,35 +715,12 @@ def raise_for_problems(store: Any, storage_options: Mapping[str, Any] | None = N
 # -- single documents against the official schemas -----------------------------------------
 
 
-def _plate_path_rules(body: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Well paths are ``<row>/<column>`` of the plate's own rows and columns, matching the
-    well's ``rowIndex``/``columnIndex`` (the rule JSON Schema cannot express)."""
-    plate = body.get("plate")
-    if not isinstance(plate, Mapping):
-        return []
-    rows = [r.get("name") for r in plate.get("rows") or [] if isinstance(r, Mapping)]
-    cols = [c.get("name") for c in plate.get("columns") or [] if isinstance(c, Mapping)]
-    out = []
-    for i, well in enumerate(plate.get("wells") or []):
-        if not isinstance(well, Mapping) or not isinstance(well.get("path"), str):
-            continue
-        parts = well["path"].split("/")
-        f = f"plate.wells[{i}].path"
-        if len(parts) != 2 or parts[0] not in rows or parts[1] not in cols:
-            out.append(
-                (
-                    f,
-                    f"{well['path']!r} must be '<row>/<column>' of the plate's rows "
-                    f"{rows} and columns {cols}",
-                )
-            )
-            continue
-        ri, ci = well.get("rowIndex"), well.get("columnIndex")
-        if (isinstance(ri, int) and rows.index(parts[0]) != ri) or (
-            isinstance(ci, int) and cols.index(parts[1]) != ci
-        ):
-            out.append((f, f"{well['path']!r} disagrees with rowIndex {ri} / columnIndex {ci}"))
-    return out
+def _plate_structure_rules(document: Mapping[str, Any]) -> list[str]:
+    """The plate rules JSON Schema cannot express (well paths ``<row>/<column>`` of the
+    plate's own names, indices pointing at them): what ``plate_problems``' structural rules
+    add to its schema rules, so the document check and the store check share one rule set."""
+    schema_only = plate_problems(document, "0.5", structural=False)
+    return [p for p in plate_problems(document, "0.5", models=False) if p not in schema_only]
 
 
 _REGISTRIES: dict[tuple[str, str], Any] = {}
@@ -816,6 +793,6 @@ def validate_document(
                     f"{f}: {m}"
                     for f, m in _legacy_axes_rules(entry["axes"], f"multiscales[{i}].axes")
                 )
-    if version == "0.5":  # the 0.4 suite itself has plates with rows and columns swapped
-        out.extend(f"{f}: {m}" for f, m in _plate_path_rules(body))
+    if version == "0.5" and "plate" in body:  # the 0.4 suite has plates with swapped paths
+        out.extend(_plate_structure_rules(document))
     return out
