@@ -84,12 +84,86 @@ def _suite_stores(root):
         yield f"labels{version}", lp
 
 
+def _more_suite_stores(root):
+    """Plates (``datasets.synthetic_plate``, 0.4 and 0.5), a bioformats2raw collection and
+    a 0.2 image: the other layouts the suite builds."""
+    from xarray_ngff.datasets import synthetic_plate
+
+    write_image(root / "v02", "0.2", shape=(1, 2, 3, 8, 12))
+    yield "v02", root / "v02"
+    plate = synthetic_plate(rows=1, columns=2, fields=2, shape=(2, 8, 8))
+    for version in ("0.4", "0.5"):
+        p = root / f"plate{version}"
+        xn.to_hcs_zarr(p, plate, version=version)
+        yield f"plate{version}", p
+    bf = root / "bf2raw"
+    group = zarr.open_group(bf, mode="w", zarr_format=2)
+    group.attrs["bioformats2raw.layout"] = 3
+    for s in range(2):
+        write_image(None, "0.4", dims="yx", shape=(4, 4), group=group.create_group(str(s)))
+    yield "bf2raw", bf
+
+
+def _stored_kinds(path) -> dict[str, str | None]:
+    """Every group of the store and its kind by ``_hierarchy.node_kind``."""
+    from xarray_ngff._hierarchy import node_kind
+
+    root = zarr.open_group(path, mode="r")
+    out = {"": node_kind(dict(root.attrs))}
+    for name, group in _all_groups(root):
+        out[name] = node_kind(dict(group.attrs))
+    return out
+
+
+def _all_groups(group, prefix=""):
+    for name, child in group.groups():
+        full = f"{prefix}/{name}" if prefix else name
+        yield full, child
+        yield from _all_groups(child, full)
+
+
+def _reader_kind(tree, path: str, stored: str | None) -> str | None:
+    """What the reader made of a group: an image is a node with ``scale0`` child datasets;
+    the other kinds are containers whose attributes keep the stored metadata."""
+    from xarray_ngff._hierarchy import node_kind
+
+    node = tree[path] if path else tree
+    if "scale0" in node.children:
+        return "image"
+    return node_kind(dict(node.attrs))
+
+
 def test_reader_info_and_validator_agree_on_suite_stores(tmp_path):
-    for name, path in _suite_stores(tmp_path):
+    import itertools
+
+    import xarray as xr
+
+    from xarray_ngff.validate import _guess_kind
+
+    stores = itertools.chain(_suite_stores(tmp_path), _more_suite_stores(tmp_path))
+    for name, path in stores:
         info = describe_store(path)
-        tree = from_ngff_zarr(path)
+        tree = xr.open_datatree(path, engine="ngff")
         assert xn.validate_store(path) == [], name
+        kinds = _stored_kinds(path)
+        assert info["layout"] == kinds[""], name
+        if name.startswith("plate"):  # every well and field is compared, not only the root
+            assert list(kinds.values()).count("well") == 2, kinds
+            assert list(kinds.values()).count("image") == 4, kinds
+        for node_path, kind in kinds.items():
+            if kind is None:  # a level's group in 0.1-0.3 stores, or OME/
+                continue
+            attrs = (
+                dict(zarr.open_group(path, mode="r")[node_path].attrs)
+                if node_path
+                else (dict(zarr.open_group(path, mode="r").attrs))
+            )
+            body = attrs.get("ome", attrs)
+            validator = {"label": "image"}.get(_guess_kind(body), _guess_kind(body))
+            assert validator == kind, (name, node_path)
+            assert _reader_kind(tree, node_path, kind) == kind, (name, node_path)
         images = {im["path"]: im for im in info["images"]}
+        assert images and all(kinds[p] == "image" for p in images), name
         for prefix, im in images.items():
             axes = [a["name"] for a in im["axes"]]
             types = [a.get("type") for a in im["axes"]]

@@ -481,7 +481,7 @@ def test_validate_reports_every_problem(written, tmp_path):
     text = "\n".join(err.value.problems)
     assert "plate.wells[0].columnIndex: 9 is out of range" in text
     assert "A/2: well.images[0].acquisition: 42 is not a plate acquisition id [0, 1]" in text
-    assert "B/3/1: the well lists this field but it is not in the store" in text
+    assert "B/3: well.images[1].path: field '1' is not in the store" in text
     # without validation the plate opens; the broken field says what the well holds
     plate = xn.from_hcs_zarr(path)
     with pytest.raises(PlateError, match=r"lists field '1'.*holds groups \['0'\]"):

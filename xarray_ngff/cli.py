@@ -481,8 +481,10 @@ def _describe_image(group: Any, path: str) -> dict[str, Any]:
         channels = [c.get("label") for c in omero["channels"] if isinstance(c, Mapping)]
     labels = []
     if "labels" in group:
-        _, body = _ome_body(dict(group["labels"].attrs))
-        labels = [str(n) for n in body.get("labels", [])]
+        from .metadata.labels import parse_labels_group
+
+        labels_path = f"{path}/labels" if path else "labels"
+        labels = parse_labels_group(dict(group["labels"].attrs), path=labels_path) or []
     return {
         "path": path,
         "name": ms.name,
@@ -525,11 +527,17 @@ def describe_store(
     >>> info["layout"], info["version"], info["images"][0]["levels"][0]["scale"]
     ('image', '0.4', [0.5, 0.5])
     """
+    from ._hierarchy import bf2raw_series_paths, node_kind
+    from .store import open_store
+
     store = str(store)
     root = _open_root(store, storage_options)
-    version, body = _ome_body(dict(root.attrs))
+    attrs = dict(root.attrs)
+    version, _ = _ome_body(attrs)
+    # one precedence for the whole package (plate > bioformats2raw > image > ...)
+    kind = node_kind(attrs, store=store, path="/")
     info: dict[str, Any] = {"store": store, "layout": None, "version": version, "images": []}
-    if "multiscales" in body:
+    if kind == "image":
         info["layout"] = "image"
         image = _describe_image(root, "")
         info["images"].append(image)
@@ -537,22 +545,21 @@ def describe_store(
             info["images"].append(
                 {**_describe_image(root[f"labels/{label}"], f"labels/{label}"), "label": True}
             )
-    elif "plate" in body:
+    elif kind == "plate":
         info["layout"] = "plate"
-        info["plate"] = _describe_plate(root, body["plate"])
+        info["plate"] = _describe_plate(root, attrs, store)
         first = info["plate"].pop("first_image", None)
         if first is not None:
             info["images"].append(first)
-    elif "bioformats2raw.layout" in body:
+    elif kind == "bioformats2raw":
         info["layout"] = "bioformats2raw"
-        series = sorted((k for k in root.group_keys() if k.isdigit()), key=int)
-        for key in series:
+        for key in bf2raw_series_paths(open_store(store, storage_options), ""):
             info["images"].append(_describe_image(root[key], key))
-    elif "scene" in body:
+    elif kind == "scene":
         from .metadata.scene import scene_image_paths
 
         info["layout"] = "scene"
-        for key in scene_image_paths(dict(root.attrs), store=store, path="/"):
+        for key in scene_image_paths(attrs, store=store, path="/"):
             info["images"].append(_describe_image(root[key], key))
     else:
         raise CliError(f"{store!r} holds no OME-NGFF metadata (no multiscales, plate or series)")
@@ -563,25 +570,25 @@ def describe_store(
     return info
 
 
-def _describe_plate(root: Any, plate: Mapping[str, Any]) -> dict[str, Any]:
-    rows = [r.get("name") for r in plate.get("rows", [])]
-    columns = [c.get("name") for c in plate.get("columns", [])]
-    wells = [w.get("path") for w in plate.get("wells", [])]
+def _describe_plate(root: Any, attrs: Mapping[str, Any], store: str) -> dict[str, Any]:
+    # the reader's plate and well parsers: info has no metadata reader of its own
+    from .metadata.plate import parse_plate, parse_well
+
+    plate = parse_plate(attrs, store=store, path="/")
+    wells = [w.path for w in plate.wells]
     out: dict[str, Any] = {
-        "name": plate.get("name"),
-        "rows": rows,
-        "columns": columns,
+        "name": plate.name,
+        "rows": plate.row_names,
+        "columns": plate.column_names,
         "wells": wells,
-        "acquisitions": [a.get("id") for a in plate.get("acquisitions", []) or []],
-        "field_count": plate.get("field_count"),
+        "acquisitions": [a.id for a in plate.acquisitions or []],
+        "field_count": plate.field_count,
     }
     if wells:
-        well_group = root[wells[0]]
-        _, well_body = _ome_body(dict(well_group.attrs))
-        images = well_body.get("well", {}).get("images", [])
-        out["fields_in_first_well"] = len(images)
-        if images:
-            path = f"{wells[0]}/{images[0]['path']}"
+        well = parse_well(dict(root[wells[0]].attrs), store=store, path=wells[0])
+        out["fields_in_first_well"] = len(well.images)
+        if well.images:
+            path = f"{wells[0]}/{well.images[0].path}"
             out["first_image"] = _describe_image(root[path], path)
     return out
 

@@ -45,13 +45,12 @@ from ._util import pmap as _pmap
 from ._warn import emit_user_level_warning
 from .datasets import synthetic_plate  # re-exported: it used to live here
 from .errors import (
-    MetadataError,
     NgffError,
     NgffWarning,
     PlateError,
     ValidationError,
 )
-from .metadata.parse import normalize_version, ome_attrs
+from .metadata.parse import ome_attrs
 from .metadata.plate import (
     PlateMetadata,
     PlateWell,
@@ -59,8 +58,6 @@ from .metadata.plate import (
     WellMetadata,
     parse_plate,
     parse_well,
-    plate_problems,
-    well_problems,
 )
 from .store import NgffStore, open_store, translate_errors
 
@@ -341,53 +338,13 @@ class HcsPlate:
 def _validate_plate(
     nstore: NgffStore, path: str, attrs: Mapping[str, Any], max_workers: int | None
 ) -> None:
-    """Plate + every well + field existence; raises one ValidationError with all problems."""
-    version, _ = ome_attrs(attrs)
-    plate_doc = attrs.get("plate") if version is None else attrs["ome"].get("plate")
-    if version is None and isinstance(plate_doc, Mapping) and plate_doc.get("version"):
-        with contextlib.suppress(MetadataError):
-            version = normalize_version(plate_doc["version"])
-    from .validate import validate_attrs  # the schema rules, as validate_store applies them
+    """The validator's plate rules (:func:`~xarray_ngff.validate.store_problems`, the same
+    as ``validate_store``); raises one ValidationError with all problems."""
+    from .validate import store_problems
 
-    def schema(where: str, doc: Mapping[str, Any], kind: str, found: list[str]) -> list[str]:
-        return [f"{where}: {p}" for p in validate_attrs(doc, kind) if f"{where}: {p}" not in found]
-
-    problems = [f"{path or '/'}: {p}" for p in plate_problems(attrs, version)]
-    problems += schema(path or "/", attrs, "plate", problems)
-    try:
-        plate = parse_plate(attrs, store=nstore.name, path=path or "/")
-    except MetadataError:
-        raise ValidationError(problems or ["plate: unreadable"], store=nstore.name) from None
-    acq_ids = [a.id for a in plate.acquisitions] if plate.acquisitions else None
-    if acq_ids == []:
-        acq_ids = None
-
-    def check(entry: PlateWell) -> list[str]:
-        wpath = _join(path, entry.path)
-        if not nstore.has_group(wpath):
-            return [f"{wpath}: the plate lists this well but the store has no group there"]
-        wattrs = nstore.attrs(wpath)
-        found = [f"{wpath}: {p}" for p in well_problems(wattrs, version, acquisitions=acq_ids)]
-        found += schema(wpath, wattrs, "well", found)
-        with contextlib.suppress(MetadataError):
-            meta = parse_well(wattrs, store=nstore.name, path=wpath)
-            for img in meta.images:
-                fpath = _join(wpath, img.path)
-                if not nstore.has_group(fpath):
-                    found.append(f"{fpath}: the well lists this field but it is not in the store")
-                    continue
-                fattrs = nstore.attrs(fpath)
-                _, body = ome_attrs(fattrs)
-                if "multiscales" not in body:
-                    found.append(f"{fpath}: the field has no multiscales metadata")
-                else:
-                    found += schema(fpath, fattrs, "image", found)
-        return found
-
-    for found in _pmap(check, plate.wells, max_workers):
-        problems.extend(found)
+    problems = store_problems(nstore, path=path)
     if problems:
-        raise ValidationError(problems, store=nstore.name, path=path or "/")
+        raise ValidationError([p.text() for p in problems], store=nstore.name, path=path or "/")
 
 
 def from_hcs_zarr(

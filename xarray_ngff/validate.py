@@ -19,6 +19,11 @@ Documents (:func:`validate_document`)
     specification (``spec_dir``), plus the two rules upstream marks as not expressible in JSON
     Schema: 0.3 axis order and plate well paths (row before column). The package never needs
     that folder at runtime.
+
+Problems are :class:`Problem` values (path, field, message), made text only at the edges
+(:func:`validate_store`, the CLI, :class:`~xarray_ngff.errors.ValidationError`). The module is
+over 600 lines: its split into rules, model adapter, schema check and walker waits for the
+parallel schema-check work on this file (see ``docs/decisions.md``).
 """
 
 from __future__ import annotations
@@ -27,33 +32,68 @@ import json
 import pathlib
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._hierarchy import bf2raw_series_paths
+from ._hierarchy import bf2raw_series_paths, node_kind
 from ._json_types import json_type_rules
-from .errors import MissingArrayError, NgffError, ValidationError
+from .errors import MetadataError, MissingArrayError, NgffError, ValidationError
 from .metadata.bf2raw import LAYOUT_KEY
 from .metadata.geometry import level_geometry
 from .metadata.parse import normalize_version, ome_attrs, parse_multiscales
+from .metadata.plate import parse_plate, parse_well, plate_problems, well_problems
 from .metadata.versions import VERSIONS
 from .store import NgffStore, open_store
 
-__all__ = ["validate_store", "validate_attrs", "validate_document", "raise_for_problems"]
+__all__ = [
+    "Problem",
+    "store_problems",
+    "validate_store",
+    "validate_attrs",
+    "validate_document",
+    "raise_for_problems",
+]
 
 _LEGACY_AXES = "tczyx"
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a store: the node ``path``, the metadata ``field`` and the ``message``.
+
+    A value; :meth:`text` formats it at the edges (CLI, exception messages).
+
+    Examples
+    --------
+    >>> p = Problem("A/1", "well.images", "must be a non-empty list")
+    >>> p.text("plate.zarr")
+    'plate.zarr:/A/1: well.images: must be a non-empty list'
+    >>> p.text()
+    'A/1: well.images: must be a non-empty list'
+    """
+
+    path: str
+    field: str
+    message: str
+
+    def text(self, store: str | None = None) -> str:
+        """``"<store>:/<path>: <field>: <message>"``, or ``"<path>: ..."`` without a store."""
+        path = self.path.strip("/")
+        where = f"{store}:/{path}" if store is not None else (path or "/")
+        return f"{where}: {self.field}: {self.message}"
+
+
 class _Problems:
-    """Collects ``store:/path: field: message`` lines."""
+    """Collects :class:`Problem` values."""
 
     def __init__(self, store: str) -> None:
         self.store = store
-        self.items: list[str] = []
+        self.items: list[Problem] = []
 
     def add(self, path: str, field: str, message: str) -> None:
-        self.items.append(f"{self.store}:/{path.strip('/')}: {field}: {message}")
+        self.items.append(Problem(path.strip("/"), field, message))
 
 
 def _join(*parts: str) -> str:
@@ -197,8 +237,17 @@ def _model_rules(attrs: Mapping[str, Any], version: str, kind: str) -> list[tupl
 
 
 def _metadata_rules(
-    attrs: Mapping[str, Any], kind: str, strict: bool = False
+    attrs: Mapping[str, Any],
+    kind: str,
+    strict: bool = False,
+    *,
+    plate_version: str | None = None,
+    acquisitions: list[int] | None = None,
 ) -> tuple[str | None, list[tuple[str, str]]]:
+    """(version, problems) of one document by the rules of its version. Plates and wells of
+    0.1-0.5 go through :mod:`~xarray_ngff.metadata.plate`'s rules (own rules, then
+    ome-zarr-models when installed), the one set of plate rules; a well inside a plate is
+    judged against the plate's ``plate_version`` and ``acquisitions``."""
     try:
         outer, body = ome_attrs(attrs)
     except NgffError as err:
@@ -214,6 +263,22 @@ def _metadata_rules(
         problems = problems_v06(attrs, kind, strict=strict)
         if version != "0.6":
             problems.insert(0, ("version", f"{raw!r} is not a released 0.6 version"))
+        return version, problems
+    if kind in ("plate", "well"):
+        if kind == "plate":
+            found = plate_problems(attrs, _plate_version(attrs))
+        else:
+            found = well_problems(attrs, plate_version, acquisitions=acquisitions)
+        problems = [_split(t) for t in found]
+        typed = version if kind == "plate" else (plate_version or version)
+        if typed in ("0.4", "0.5"):
+            # the schema's MUSTs that the plate rules above left out (a field already
+            # reported is not reported twice), then JSON types and minimums the models coerce
+            seen = {f for f, _ in problems}
+            problems.extend(p for p in _model_rules(attrs, typed, kind) if p[0] not in seen)
+            prefix = "ome." if typed == "0.5" else ""
+            extra = json_type_rules(body, kind, typed)
+            problems.extend((prefix + f, m) for f, m in extra if (prefix + f, m) not in problems)
         return version, problems
     if version in ("0.4", "0.5"):
         if kind == "scene":
@@ -232,25 +297,27 @@ def _metadata_rules(
     return version, []
 
 
+def _split(text: str) -> tuple[str, str]:
+    """(field, message) of a ``"field: message"`` line of the plate and well rules."""
+    field, _, message = text.partition(": ")
+    return field, message
+
+
 _KINDS = ("image", "label", "labels", "plate", "well", "bioformats2raw", "scene", "ome")
 
 
 def _guess_kind(body: Mapping[str, Any]) -> str:
-    if "plate" in body:
-        return "plate"
-    if LAYOUT_KEY in body:
-        return "bioformats2raw"
-    if "image-label" in body:
+    """The validation kind of a document: :func:`~xarray_ngff._hierarchy.node_kind`'s
+    precedence, with a label image as ``"label"``, the ``OME`` group of a bioformats2raw
+    collection as ``"ome"`` and a group without OME-NGFF keys checked as an image."""
+    kind = node_kind(body)
+    if kind == "image" and "image-label" in body:
         return "label"
-    if "well" in body:
-        return "well"
-    if "labels" in body and "multiscales" not in body:
-        return "labels"
-    if "scene" in body and "multiscales" not in body:
-        return "scene"
-    if "series" in body and "multiscales" not in body:
+    if kind is None and "series" in body:
         return "ome"  # the OME group of a bioformats2raw collection
-    return "image"
+    if kind is None and "image-label" in body:
+        return "label"
+    return kind or "image"
 
 
 def validate_attrs(
@@ -286,8 +353,6 @@ def validate_attrs(
 
         return [f"{f}: {m}" for f, m in problems_v06(attrs, kind, strict=strict)]
     version, problems = _metadata_rules(attrs, kind, strict)
-    if version == "0.5" and kind == "plate":
-        problems.extend(_plate_path_rules(body))
     return [f"{f}: {m}" for f, m in problems]
 
 
@@ -327,9 +392,11 @@ class _Walker:
             self.p.add(path, err.field or "attributes", err.message)
             return None
 
-    def metadata(self, path: str, attrs: Mapping[str, Any], kind: str) -> str | None:
+    def metadata(
+        self, path: str, attrs: Mapping[str, Any], kind: str, **context: Any
+    ) -> str | None:
         """Check a document with the rules of its version; returns the short version."""
-        version, problems = _metadata_rules(attrs, kind)
+        version, problems = _metadata_rules(attrs, kind, **context)
         expected_format = VERSIONS[version].zarr_format if version is not None else 2
         if version is not None and self.nstore.zarr_format != expected_format:
             problems.append(
@@ -503,36 +570,37 @@ class _Walker:
                 self.image(lpath, lattrs, label=True)
 
     def plate(self, path: str, attrs: Mapping[str, Any]) -> None:
+        """The one set of plate rules (also behind ``from_hcs_zarr(validate=True)``): the
+        plate and well documents through :func:`~xarray_ngff.metadata.plate.plate_problems`
+        and :func:`~xarray_ngff.metadata.plate.well_problems` (own rules, then
+        ome-zarr-models when installed), then every listed well and field exists and every
+        field is a valid image."""
         version = self.metadata(path, attrs, "plate")
-        _, body = ome_attrs(attrs)
-        if version == "0.5":  # as in validate_document: upstream 0.4 tolerates swapped paths
-            for field, msg in _plate_path_rules(body):
-                self.p.add(path, field, msg)
-        plate = body.get("plate")
-        wells = plate.get("wells") if isinstance(plate, Mapping) else None
-        for i, well in enumerate(wells if isinstance(wells, list) else []):
-            wpath = well.get("path") if isinstance(well, Mapping) else None
-            if not isinstance(wpath, str):
-                continue
-            full = _join(path, wpath)
+        try:
+            plate = parse_plate(attrs, store=self.nstore.name, path=path or "/")
+        except MetadataError:
+            return  # its problems are listed above
+        acq_ids = [a.id for a in plate.acquisitions or ()] or None
+        for i, entry in enumerate(plate.wells):
+            full = _join(path, entry.path)
             if not self.nstore.has_group(full):
-                self.p.add(path, f"plate.wells[{i}].path", f"well {wpath!r} is not in the store")
+                self.p.add(
+                    path, f"plate.wells[{i}].path", f"well {entry.path!r} is not in the store"
+                )
                 continue
             wattrs = self.attrs(full)
             if wattrs is None:
                 continue
-            self.metadata(full, wattrs, "well") if version else None
-            _, wbody = ome_attrs(wattrs)
-            well_meta = wbody.get("well")
-            images = well_meta.get("images") if isinstance(well_meta, Mapping) else None
-            for j, img in enumerate(images if isinstance(images, list) else []):
-                ipath = img.get("path") if isinstance(img, Mapping) else None
-                if not isinstance(ipath, str):
-                    continue
-                field_path = _join(full, ipath)
+            self.metadata(full, wattrs, "well", plate_version=version, acquisitions=acq_ids)
+            try:
+                well = parse_well(wattrs, store=self.nstore.name, path=full)
+            except MetadataError:
+                continue
+            for j, img in enumerate(well.images):
+                field_path = _join(full, img.path)
                 if not self.nstore.has_group(field_path):
                     self.p.add(
-                        full, f"well.images[{j}].path", f"field {ipath!r} is not in the store"
+                        full, f"well.images[{j}].path", f"field {img.path!r} is not in the store"
                     )
                     continue
                 fattrs = self.attrs(field_path)
@@ -557,17 +625,24 @@ class _Walker:
             self.node(spath, sattrs)
 
     def node(self, path: str, attrs: Mapping[str, Any]) -> None:
-        _, body = ome_attrs(attrs)
-        if "plate" in body:
+        try:
+            kind = node_kind(attrs, store=self.nstore.name, path=path)
+        except NgffError as err:
+            self.p.add(path, err.field or "ome", err.message)
+            return
+        if kind == "plate":
             self.plate(path, attrs)
-        elif LAYOUT_KEY in body:
+        elif kind == "bioformats2raw":
             self.bioformats2raw(path, attrs)
-        elif "multiscales" in body:
+        elif kind == "image":
+            _, body = ome_attrs(attrs)
             self.image(path, attrs, label="image-label" in body)
-        elif "well" in body:
+        elif kind == "well":  # a well on its own: the same well rules as inside a plate
             self.metadata(path, attrs, "well")
-        elif "scene" in body:
+        elif kind == "scene":
             self.scene(path, attrs)
+        elif kind == "labels":
+            self.labels(path)
         else:
             self.p.add(path, "attributes", "no OME-NGFF metadata in the group attributes")
 
@@ -585,11 +660,54 @@ class _Walker:
                 self.node(_join(path, image), child)
 
 
+def _plate_version(attrs: Mapping[str, Any]) -> str | None:
+    """The version a plate declares (``ome.version``, else ``plate.version``), if readable."""
+    try:
+        version, body = ome_attrs(attrs)
+    except NgffError:
+        return None
+    plate = body.get("plate")
+    if version is None and isinstance(plate, Mapping) and plate.get("version"):
+        try:
+            version = normalize_version(plate["version"])
+        except NgffError:
+            return None
+    return version
+
+
+def store_problems(
+    store: Any, storage_options: Mapping[str, Any] | None = None, *, path: str = ""
+) -> list[Problem]:
+    """Every problem of the OME-Zarr node at ``path`` and below, as :class:`Problem` values.
+
+    :func:`validate_store` is this, formatted as text; ``from_hcs_zarr(validate=True)``
+    raises with these problems.
+
+    Examples
+    --------
+    >>> import tempfile, zarr
+    >>> d = tempfile.mkdtemp() + "/p.ome.zarr"
+    >>> g = zarr.open_group(d, mode="w", zarr_format=2)
+    >>> g.attrs["plate"] = {"version": "0.4", "rows": [{"name": "A"}],
+    ...     "columns": [{"name": "1"}], "wells": [{"path": "A/1", "rowIndex": 0,
+    ...     "columnIndex": 0}]}
+    >>> store_problems(d)
+    [Problem(path='', field='plate.wells[0].path', message="well 'A/1' is not in the store")]
+    """
+    nstore = open_store(store, storage_options)
+    walker = _Walker(nstore)
+    attrs = walker.attrs(path.strip("/"))
+    if attrs is not None:
+        walker.node(path.strip("/"), attrs)
+    return walker.p.items
+
+
 def validate_store(store: Any, storage_options: Mapping[str, Any] | None = None) -> list[str]:
     """Every problem of an OME-Zarr store, each as ``"<store>:/<path>: <field>: <message>"``.
 
     An empty list means valid. Store errors (missing location, network) raise
     :class:`~xarray_ngff.errors.StoreError` instead: nothing could be checked.
+    :func:`store_problems` gives the same problems as values.
 
     Examples
     --------
@@ -605,11 +723,7 @@ def validate_store(store: Any, storage_options: Mapping[str, Any] | None = None)
     STORE:/: multiscales[0].datasets[1].path: array '1' is not in the store
     """
     nstore = open_store(store, storage_options)
-    walker = _Walker(nstore)
-    attrs = walker.attrs("")
-    if attrs is not None:
-        walker.node("", attrs)
-    return walker.p.items
+    return [p.text(nstore.name) for p in store_problems(nstore)]
 
 
 def raise_for_problems(store: Any, storage_options: Mapping[str, Any] | None = None) -> None:
@@ -623,35 +737,12 @@ def raise_for_problems(store: Any, storage_options: Mapping[str, Any] | None = N
 # -- single documents against the official schemas -----------------------------------------
 
 
-def _plate_path_rules(body: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Well paths are ``<row>/<column>`` of the plate's own rows and columns, matching the
-    well's ``rowIndex``/``columnIndex`` (the rule JSON Schema cannot express)."""
-    plate = body.get("plate")
-    if not isinstance(plate, Mapping):
-        return []
-    rows = [r.get("name") for r in plate.get("rows") or [] if isinstance(r, Mapping)]
-    cols = [c.get("name") for c in plate.get("columns") or [] if isinstance(c, Mapping)]
-    out = []
-    for i, well in enumerate(plate.get("wells") or []):
-        if not isinstance(well, Mapping) or not isinstance(well.get("path"), str):
-            continue
-        parts = well["path"].split("/")
-        f = f"plate.wells[{i}].path"
-        if len(parts) != 2 or parts[0] not in rows or parts[1] not in cols:
-            out.append(
-                (
-                    f,
-                    f"{well['path']!r} must be '<row>/<column>' of the plate's rows "
-                    f"{rows} and columns {cols}",
-                )
-            )
-            continue
-        ri, ci = well.get("rowIndex"), well.get("columnIndex")
-        if (isinstance(ri, int) and rows.index(parts[0]) != ri) or (
-            isinstance(ci, int) and cols.index(parts[1]) != ci
-        ):
-            out.append((f, f"{well['path']!r} disagrees with rowIndex {ri} / columnIndex {ci}"))
-    return out
+def _plate_structure_rules(document: Mapping[str, Any]) -> list[str]:
+    """The plate rules JSON Schema cannot express (well paths ``<row>/<column>`` of the
+    plate's own names, indices pointing at them): what ``plate_problems``' structural rules
+    add to its schema rules, so the document check and the store check share one rule set."""
+    schema_only = plate_problems(document, "0.5", structural=False)
+    return [p for p in plate_problems(document, "0.5", models=False) if p not in schema_only]
 
 
 _REGISTRIES: dict[tuple[str, str], Any] = {}
@@ -724,6 +815,6 @@ def validate_document(
                     f"{f}: {m}"
                     for f, m in _legacy_axes_rules(entry["axes"], f"multiscales[{i}].axes")
                 )
-    if version == "0.5":  # the 0.4 suite itself has plates with rows and columns swapped
-        out.extend(f"{f}: {m}" for f, m in _plate_path_rules(body))
+    if version == "0.5" and "plate" in body:  # the 0.4 suite has plates with swapped paths
+        out.extend(_plate_structure_rules(document))
     return out
