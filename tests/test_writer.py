@@ -516,7 +516,7 @@ def test_existing_store_untouched_when_request_is_bad(tmp_path, pyramid3d):
 
 
 def test_staged_plan_only_for_untouched_pyramids(pyramid3d):
-    from xarray_ngff.writer import _staged_plan
+    from xarray_ngff._staged import staged_plan as _staged_plan
 
     levels = pyramid3d.ngff.levels
     assert _staged_plan(pyramid3d, levels, "gaussian") == [
@@ -532,7 +532,7 @@ def test_staged_plan_only_for_untouched_pyramids(pyramid3d):
 
 @pytest.mark.parametrize("method", ["gaussian", "mean"])
 def test_staged_write_of_a_non_multiple_ladder(tmp_path, method):
-    from xarray_ngff.writer import _staged_plan
+    from xarray_ngff._staged import staged_plan as _staged_plan
 
     ms = xn.to_multiscales(
         datasets.blobs_2d((90, 70)), scale_factors=[3, 4, 8], method=method, chunks=16
