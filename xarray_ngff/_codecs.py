@@ -17,7 +17,7 @@ import zarr.codecs
 import zarr.storage
 
 from .errors import WriteError
-from .metadata.versions import VERSIONS
+from .metadata.versions import writable_version
 
 __all__ = [
     "CODEC_NAMES",
@@ -39,7 +39,7 @@ def default_compressors(version: str = "0.5") -> list[Any]:
     >>> default_compressors("0.5")[0].cname.value, default_compressors("0.4")[0].cname
     ('zstd', 'zstd')
     """
-    if VERSIONS[version].zarr_format == 2:
+    if writable_version(version).zarr_format == 2:
         return [numcodecs.Blosc(cname="zstd", clevel=1, shuffle=numcodecs.Blosc.BITSHUFFLE)]
     return [zarr.codecs.BloscCodec(cname="zstd", clevel=1, shuffle="bitshuffle")]
 
@@ -81,7 +81,7 @@ def codec_for(codec: Any, zarr_format: int) -> Any:
 
 
 def resolve_compressors(compressors: Any, version: str, store_label: str) -> list[Any]:
-    zarr_format = VERSIONS[version].zarr_format
+    zarr_format = writable_version(version, store=store_label).zarr_format
     if compressors is None:
         return default_compressors(version)
     if isinstance(compressors, str | bytes | Mapping) or not isinstance(compressors, Sequence):
@@ -136,4 +136,4 @@ def named_compressors(name: str, level: int | None, version: str) -> list[Any]:
             clevel=1 if level is None else level,
             shuffle="bitshuffle" if cname == "zstd" else "shuffle",
         )
-    return [codec_for(codec, VERSIONS[version].zarr_format)]
+    return [codec_for(codec, writable_version(version).zarr_format)]
