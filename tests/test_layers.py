@@ -31,8 +31,10 @@ ALLOWED_BACK_EDGES = {
     # the public re-export of the plate writer from the plate reader (users and the HCS
     # notebook import to_hcs_zarr from xarray_ngff.hcs): goes with a deprecation cycle
     ("xarray_ngff.hcs", "xarray_ngff.hcs_writer"),
-    # to_ngff_zarr writes labels= through the labels writer, which builds on the writer's
-    # internals: goes when write targets and the staged pyramid leave writer.py
+    # to_ngff_zarr writes labels= through the labels writer, which plans, creates and finalises
+    # each label with the writer's public prepare_image/image_stored/image_finalize (targets,
+    # compute helpers and the staged pyramid have left writer.py): goes if that image plan
+    # moves below both writers
     ("xarray_ngff.writer", "xarray_ngff._labels_writer"),
     # the compat layer sits above the core; the core recognises compat objects (as_native)
     # and ngff-zarr's Methods enum: goes when compat registers its types with the core
