@@ -159,7 +159,7 @@ def test_pools_are_rebuilt_in_a_forked_child():
     import dask.array as da
 
     import xarray_ngff._chunkread as chunkread
-    from xarray_ngff import writer
+    from xarray_ngff import _compute as writer
 
     parent = chunkread._pool()
     assert chunkread._pool() is parent

@@ -18,12 +18,9 @@ import pytest
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "xarray_ngff"
 
 # (importer, module, name): private names imported from a module whose own name is public.
-# Each goes when the labels writer gets its own write-target and reader layers (issue 12).
+# It goes when the labels writer reads levels through the image-reading layer (issue 12).
 ALLOWED_PRIVATE = {
     ("xarray_ngff._labels_writer", "xarray_ngff.reader", "_image_levels"),
-    ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_Target"),
-    ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_done"),
-    ("xarray_ngff._labels_writer", "xarray_ngff.writer", "_run"),
 }
 
 # (importer, imported): import edges that point back up the layers. Without them the graph
@@ -34,8 +31,10 @@ ALLOWED_BACK_EDGES = {
     # the public re-export of the plate writer from the plate reader (users and the HCS
     # notebook import to_hcs_zarr from xarray_ngff.hcs): goes with a deprecation cycle
     ("xarray_ngff.hcs", "xarray_ngff.hcs_writer"),
-    # to_ngff_zarr writes labels= through the labels writer, which builds on the writer's
-    # internals: goes when write targets and the staged pyramid leave writer.py
+    # to_ngff_zarr writes labels= through the labels writer, which plans, creates and finalises
+    # each label with the writer's public prepare_image/image_stored/image_finalize (targets,
+    # compute helpers and the staged pyramid have left writer.py): goes if that image plan
+    # moves below both writers
     ("xarray_ngff.writer", "xarray_ngff._labels_writer"),
     # the compat layer sits above the core; the core recognises compat objects (as_native)
     # and ngff-zarr's Methods enum: goes when compat registers its types with the core

@@ -75,6 +75,23 @@ def test_archive_written_back_onto_itself_and_failed_writes(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["img.ozx"]
 
 
+def test_image_ozx_v06(tmp_path):
+    # RFC-9 archives hold every Zarr v3 version written: 0.6 as well as 0.5
+    path = tmp_path / "img.ozx"
+    ms = _pyramid()
+    xn.to_ngff_zarr(path, ms, version="0.6")
+    _check_rfc9(path, version="0.6")
+    assert [p.name for p in tmp_path.iterdir()] == ["img.ozx"]
+    with zipfile.ZipFile(path) as zf:
+        ome = json.loads(zf.read("zarr.json"))["attributes"]["ome"]
+    assert ome["version"] == "0.6"
+    assert "coordinateSystems" in ome["multiscales"][0]
+    got = xn.from_ngff_zarr(path)
+    for lvl, want in zip(got.ngff.levels, ms.ngff.levels, strict=True):
+        np.testing.assert_array_equal(lvl.values, want.values)
+        np.testing.assert_allclose(lvl.x.values, want.x.values)
+
+
 def test_archive_versions_and_refusals(tmp_path):
     with pytest.raises(UnsupportedVersionError, match="name the archive .zip"):
         xn.to_ngff_zarr(tmp_path / "old.ozx", _pyramid(), version="0.4")

@@ -516,7 +516,7 @@ def test_existing_store_untouched_when_request_is_bad(tmp_path, pyramid3d):
 
 
 def test_staged_plan_only_for_untouched_pyramids(pyramid3d):
-    from xarray_ngff.writer import _staged_plan
+    from xarray_ngff._staged import staged_plan as _staged_plan
 
     levels = pyramid3d.ngff.levels
     assert _staged_plan(pyramid3d, levels, "gaussian") == [
@@ -532,7 +532,7 @@ def test_staged_plan_only_for_untouched_pyramids(pyramid3d):
 
 @pytest.mark.parametrize("method", ["gaussian", "mean"])
 def test_staged_write_of_a_non_multiple_ladder(tmp_path, method):
-    from xarray_ngff.writer import _staged_plan
+    from xarray_ngff._staged import staged_plan as _staged_plan
 
     ms = xn.to_multiscales(
         datasets.blobs_2d((90, 70)), scale_factors=[3, 4, 8], method=method, chunks=16
@@ -640,3 +640,28 @@ def test_a_located_error_names_the_level_in_its_note(tmp_path):
     err = info.value
     assert (err.store, err.path, err.field) == (str(path), "scale1", "y")
     assert err.__notes__ == [f"while writing (store={str(path)!r}, path='scale1')"]
+
+
+@pytest.mark.parametrize("version", ["0.3", "0.9", 0.5, "0.6.dev2"])
+def test_every_writer_refuses_a_version_the_same_way(tmp_path, version):
+    # one helper (metadata.versions.writable_version) words the refusal for every writer
+    img = xn.to_ngff_image(np.zeros((8, 8), "uint8"))
+    from xarray_ngff.metadata.emit import image_attrs
+    from xarray_ngff.metadata.parse import parse_multiscales
+
+    multiscale = parse_multiscales(xn.to_multiscales(img, scale_factors=[]).attrs)[1][0]
+    attempts = {
+        "image": lambda: to_ngff_zarr(tmp_path / "a.ome.zarr", img, version=version),
+        "archive": lambda: to_ngff_zarr(tmp_path / "a.ozx", img, version=version),
+        "plate": lambda: xn.to_hcs_zarr(tmp_path / "p.ome.zarr", {"A/1/0": img}, version=version),
+        "attrs": lambda: image_attrs([multiscale], version),
+        "codec": lambda: default_compressors(version),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(UnsupportedVersionError) as info:
+            attempt()
+        assert str(info.value).startswith(
+            f"cannot write OME-NGFF version {version!r}; choose one of ('0.4', '0.5', '0.6')"
+        ), what
+        assert info.value.field == "version", what
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written

@@ -26,7 +26,9 @@ import zarr
 import zarr.storage
 
 from ._axes import AXIS_NAMES_ATTR
+from ._compute import done, run
 from ._sources import Location, find_sources, local_location, location_of_store, relation
+from ._targets import Target
 from ._warn import emit_user_level_warning
 from .errors import NgffError, NgffWarning, StoreExistsError, WriteError
 from .image import image_scale, make_coords
@@ -34,15 +36,7 @@ from .metadata.labels import parse_image_label, parse_labels_group
 from .metadata.parse import ome_attrs, parse_multiscales
 from .metadata.versions import VERSIONS
 from .pyramid import to_multiscales, tree_levels
-from .writer import (
-    ImagePlan,
-    _done,
-    _run,
-    _Target,
-    image_finalize,
-    image_stored,
-    prepare_image,
-)
+from .writer import ImagePlan, image_finalize, image_stored, prepare_image
 
 __all__ = ["add_label", "envelope", "label_tasks", "prepare_labels"]
 
@@ -336,21 +330,21 @@ def label_tasks(
     label (pixels then metadata) and then the ``labels`` listing are written."""
     if not label_plans:
         return after
-    done = [
+    finished = [
         image_finalize(image_stored(store, lp, local), store, lp) for lp in label_plans.values()
     ]
     listing = dask.delayed(_write_listing, pure=False)(
-        *done,
+        *finished,
         store=store,
         version=plan.version,
         path=posixpath.join(plan.prefix, "labels"),
         names=list(label_plans),
         order=list(order) if order else None,
     )
-    return dask.delayed(_done, pure=False)(after, listing)
+    return dask.delayed(done, pure=False)(after, listing)
 
 
-def _reads_label(arrays: Sequence[Any], target: _Target, label_path: str) -> bool:
+def _reads_label(arrays: Sequence[Any], target: Target, label_path: str) -> bool:
     """Whether the dask graphs read from ``label_path`` of the target store (found by where
     the sources live, see :mod:`xarray_ngff._sources`)."""
     if target.location is None:
@@ -378,7 +372,7 @@ def _reconsolidate(_done: Any, store: Any, zarr_format: int) -> None:
         zarr.consolidate_metadata(store, zarr_format=zarr_format)
 
 
-def _writable(store: Any, storage_options: Mapping[str, Any] | None) -> tuple[Any, _Target]:
+def _writable(store: Any, storage_options: Mapping[str, Any] | None) -> tuple[Any, Target]:
     if isinstance(store, os.PathLike) or (isinstance(store, str) and "://" not in store):
         path = pathlib.Path(os.fspath(store)).expanduser().absolute()
         if path.is_file():  # a .zip/.ozx archive: its entries cannot be rewritten in place
@@ -390,14 +384,14 @@ def _writable(store: Any, storage_options: Mapping[str, Any] | None) -> tuple[An
             )
         zstore = zarr.storage.LocalStore(path)
         where = local_location(path)
-        return zstore, _Target(zstore, str(store), local=path, state="zarr", location=where)
+        return zstore, Target(zstore, str(store), local=path, state="zarr", location=where)
     if isinstance(store, str):
         zstore = zarr.storage.FsspecStore.from_url(
             store, storage_options=dict(storage_options or {}), read_only=False
         )
-        return zstore, _Target(zstore, store, state="zarr", location=location_of_store(zstore))
+        return zstore, Target(zstore, store, state="zarr", location=location_of_store(zstore))
     if isinstance(store, zarr.abc.store.Store) and not store.read_only:
-        return store, _Target(store, str(store), state="zarr", location=location_of_store(store))
+        return store, Target(store, str(store), state="zarr", location=location_of_store(store))
     raise WriteError(
         f"cannot add a label to {store!r}: give a path, an fsspec URL or a writable zarr Store",
         store=str(store),
@@ -538,5 +532,5 @@ def add_label(
     task = dask.delayed(_reconsolidate, pure=False)(task, zstore, VERSIONS[version].zarr_format)
     if not compute:
         return task
-    _run(task, progress)
+    run(task, progress)
     return None

@@ -23,6 +23,7 @@ import shutil
 import zipfile
 
 from .errors import UnsupportedVersionError
+from .metadata.versions import VERSIONS, WRITABLE, writable_version
 
 __all__ = ["is_archive", "check_archive_version", "pack", "comment"]
 
@@ -36,11 +37,24 @@ def is_archive(path: pathlib.Path) -> bool:
 
 
 def check_archive_version(path: pathlib.Path, version: str, label: str) -> None:
-    """RFC-9 ``.ozx`` holds OME-Zarr 0.5 (Zarr v3); a plain ``.zip`` may hold 0.4 too."""
-    if path.suffix.lower() == ".ozx" and version == "0.4":
+    """RFC-9 ``.ozx`` holds any writable version stored as Zarr v3 (0.5, 0.6); a plain ``.zip``
+    may hold a Zarr v2 version (0.4) too.
+
+    Examples
+    --------
+    >>> check_archive_version(pathlib.Path("a.ozx"), "0.6", "a.ozx")
+    >>> check_archive_version(pathlib.Path("a.ozx"), "0.4", "a.ozx")
+    Traceback (most recent call last):
+    ...
+    xarray_ngff.errors.UnsupportedVersionError: an .ozx archive holds OME-Zarr stored as Zarr v3 (RFC-9: 0.5, 0.6); version '0.4' is Zarr v2: write one of those, or name the archive .zip (store='a.ozx', field='version')
+    """
+    info = writable_version(version, store=label)
+    if path.suffix.lower() == ".ozx" and info.zarr_format != 3:
+        v3 = ", ".join(v for v in WRITABLE if VERSIONS[v].zarr_format == 3)
         raise UnsupportedVersionError(
-            "an .ozx archive holds OME-Zarr 0.5 or later (RFC-9, Zarr v3); write version 0.5, "
-            "or name the archive .zip for 0.4",
+            f"an .ozx archive holds OME-Zarr stored as Zarr v3 (RFC-9: {v3}); version "
+            f"{version!r} is Zarr v{info.zarr_format}: write one of those, or name the "
+            "archive .zip",
             store=label,
             field="version",
         )
@@ -81,7 +95,7 @@ def pack(directory: pathlib.Path, archive: pathlib.Path, version: str) -> None:
             zf.write(source, name)
             if posixpath.basename(name) not in _METADATA:
                 source.unlink()  # archived: free its space now
-        if version != "0.4":
+        if VERSIONS[version].zarr_format == 3:  # RFC-9's comment is for Zarr v3 archives
             zf.comment = comment(version)
     with open(archive, "rb") as f:
         os.fsync(f.fileno())

@@ -1,4 +1,11 @@
-"""Task sizes of the staged writer: how much of level k one task of level k+1 reads at once.
+"""The staged pyramid: each level written from the level just written, and its task sizes.
+
+:func:`staged_plan` proves, from the provenance ``to_multiscales`` records, that every level
+``k+1`` of a tree is exactly the pyramid reduction of an earlier level; then
+:func:`from_written` builds level ``k+1`` as tasks that read level ``k`` back from its array
+(measured against the fused graph in ``docs/decisions.md``).
+
+Task sizes: how much of level k one task of level k+1 reads at once.
 
 A task of level ``k+1`` reads its window of level ``k`` plus the Gaussian halo, and the halo
 makes it decode the neighbouring chunks whole: with one output chunk per read, a 2-D level
@@ -12,10 +19,28 @@ a task's memory stays bounded by the same budget.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-__all__ = ["PIECE_BYTES", "staged_blocks", "staged_piece", "window_bytes"]
+import dask.array as da
+import numpy as np
+import xarray as xr
+
+from ._chunkread import readable
+from .image import SPATIAL_DIMS
+from .methods import WINDOW_CENTRED, gaussian_radius, reduce_block
+from .pyramid import REDUCED_FROM, reduced_from, reduced_from_level
+
+__all__ = [
+    "PIECE_BYTES",
+    "from_written",
+    "staged_blocks",
+    "staged_piece",
+    "staged_plan",
+    "window_bytes",
+]
 
 #: the largest input window (level k, halo included) that one piece of a task reads at once
 PIECE_BYTES = 8 * 2**20
@@ -98,3 +123,91 @@ def staged_piece(
     if any(depths) and window_bytes(block, factors, depths, itemsize) <= budget:
         return tuple(block)
     return tuple(chunk)
+
+
+def staged_plan(
+    tree: xr.DataTree, levels: list[xr.DataArray], method: str | None
+) -> list[tuple[int, dict[str, int]]] | None:
+    """Per level ``k >= 1``: the earlier level ``j`` it is exactly the pyramid reduction of and
+    the relative factors (provenance recorded by ``to_multiscales`` and checked against the
+    dask names), when every level has one, else ``None``."""
+    if method not in WINDOW_CENTRED or len(levels) < 2:
+        return None
+    plan = []
+    for k in range(1, len(levels)):
+        cur = levels[k]
+        j = reduced_from_level(cur, k)
+        prev = levels[j]
+        rel = reduced_from(prev, cur)
+        if rel is None or cur.encoding[REDUCED_FROM].get("method") != method:
+            return None
+        plan.append((j, {d: rel.get(d, 1) for d in prev.dims if d in SPATIAL_DIMS}))
+    return plan
+
+
+def _reduce_one(source, crop, factors, depths, method, dtype, loc) -> np.ndarray:
+    slices, pads = [], []
+    for (a, b), f, d, n in zip(loc, factors, depths, crop, strict=True):
+        lo, hi = a * f - d, b * f + d
+        slices.append(slice(max(lo, 0), min(hi, n)))
+        pads.append((max(lo, 0) - lo, hi - min(hi, n)))
+    block = np.asarray(source[tuple(slices)])
+    if any(p != (0, 0) for p in pads):
+        block = np.pad(block, pads, mode="edge")
+    return np.asarray(reduce_block(block, factors, method, depths)).astype(dtype, copy=False)
+
+
+def _reduce_region(
+    _after: Any,
+    source: Any,
+    crop: tuple[int, ...],
+    factors: tuple[int, ...],
+    depths: tuple[int, ...],
+    method: str,
+    dtype: np.dtype,
+    sub: tuple[int, ...],
+    block_info: dict | None = None,
+) -> np.ndarray:
+    """One output block of level k+1, read (with its halo) straight from level k's array.
+
+    Same arithmetic as the pyramid's blockwise reducer: the source is cropped to whole windows,
+    its edges replicated ("nearest") for the halo, then :func:`reduce_block` is applied. A
+    block (a whole shard) is computed in pieces of ``sub`` (one chunk), so a task holds one
+    chunk's input at a time.
+    """
+    loc = block_info[None]["array-location"]
+    out = np.empty(tuple(b - a for a, b in loc), dtype)
+    ranges = [range(a, b, s) for (a, b), s in zip(loc, sub, strict=True)]
+    for starts in itertools.product(*ranges):
+        piece = tuple((st, min(st + s, b)) for st, s, (_, b) in zip(starts, sub, loc, strict=True))
+        where = tuple(slice(a - o, b - o) for (a, b), (o, _) in zip(piece, loc, strict=True))
+        out[where] = _reduce_one(source, crop, factors, depths, method, dtype, piece)
+    return out
+
+
+def from_written(
+    after: Any, source: Any, lvl: Any, rel: Mapping[str, int], method: str, dtype: np.dtype
+) -> da.Array:
+    """Level ``lvl`` (the writer's prepared level: ``dims``, ``data``, ``chunks``) as a dask
+    array whose every block reads its input from ``source`` (the previous level, already
+    written): no overlap graph, so memory does not grow with size."""
+    factors = tuple(rel.get(d, 1) for d in lvl.dims)
+    depths = tuple(gaussian_radius(f) if method == "gaussian" else 0 for f in factors)
+    crop = tuple(n // f * f for n, f in zip(source.shape, factors, strict=True))
+    # several chunks per task where their window is small: neighbours' halos decoded once
+    blocks = staged_blocks(lvl.data.chunks, factors, depths, dtype.itemsize)
+    sub = staged_piece([c[0] for c in blocks], lvl.chunks, factors, depths, dtype.itemsize)
+    return da.map_blocks(
+        _reduce_region,
+        after,  # a Delayed: the store of the previous level, which must finish first
+        readable(source),  # zarr-python's per-call cost dominates small halo reads
+        crop,
+        factors,
+        depths,
+        method,
+        dtype,
+        sub,
+        chunks=blocks,
+        dtype=dtype,
+        meta=np.empty((0,) * len(lvl.dims), dtype),
+    )

@@ -40,6 +40,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ._cli_v06 import add_transform_parser, run_transform, validate_json_document
+from ._codecs import CODEC_NAMES as COMPRESSORS
+from ._codecs import named_compressors
 from .errors import NgffError
 from .metadata.versions import VERSIONS, WRITABLE
 
@@ -58,7 +60,6 @@ __all__ = [
 
 PROG = "xarray-ngff"
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
-COMPRESSORS = ("zstd", "blosc-zstd", "blosc-lz4", "gzip", "none")
 SAMPLE_CHUNKS = 32
 
 
@@ -200,25 +201,7 @@ def make_compressors(spec: str | None, version: str) -> Any:
     if name == "none":
         return []
     level = _number(int, level_text, "--compressor") if level_text else None
-    if version == "0.4":
-        import numcodecs
-
-        if name == "zstd":
-            return [numcodecs.Zstd(level=3 if level is None else level)]
-        if name == "gzip":
-            return [numcodecs.GZip(level=5 if level is None else level)]
-        cname = name.split("-")[1]
-        shuffle = numcodecs.Blosc.BITSHUFFLE if cname == "zstd" else numcodecs.Blosc.SHUFFLE
-        return [numcodecs.Blosc(cname=cname, clevel=1 if level is None else level, shuffle=shuffle)]
-    from zarr.codecs import BloscCodec, GzipCodec, ZstdCodec
-
-    if name == "zstd":
-        return [ZstdCodec(level=3 if level is None else level)]
-    if name == "gzip":
-        return [GzipCodec(level=5 if level is None else level)]
-    cname = name.split("-")[1]
-    shuffle = "bitshuffle" if cname == "zstd" else "shuffle"
-    return [BloscCodec(cname=cname, clevel=1 if level is None else level, shuffle=shuffle)]
+    return named_compressors(name, level, version)
 
 
 def _storage_options(text: str | None) -> dict[str, Any] | None:

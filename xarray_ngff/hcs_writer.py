@@ -39,6 +39,8 @@ from zarr.abc.store import Store
 
 from . import _ozx, _staging
 from ._bridge import as_native
+from ._compute import fork_safe_dask
+from ._targets import check_sources, open_target, put_in_place
 from ._util import field_sort_key as _field_sort_key
 from ._util import join as _join
 from ._util import listing as _listing
@@ -50,7 +52,6 @@ from .errors import (
     StoreExistsError,
     WriteError,
 )
-from .metadata.model import SUPPORTED_WRITE
 from .metadata.parse import ome_attrs
 from .metadata.plate import (
     PlateAcquisition,
@@ -65,7 +66,7 @@ from .metadata.plate import (
     plate_attrs,
     well_attrs,
 )
-from .writer import fork_safe_dask, put_in_place
+from .metadata.versions import writable_version
 
 __all__ = ["HcsPlateWriter", "to_hcs_zarr"]
 
@@ -272,21 +273,14 @@ class HcsPlateWriter:
         storage_options: Mapping[str, Any] | None = None,
         **writer_options: Any,
     ) -> None:
-        if version not in SUPPORTED_WRITE:
-            from .errors import UnsupportedVersionError
-
-            raise UnsupportedVersionError(
-                f"cannot write OME-NGFF version {version!r}; choose one of {SUPPORTED_WRITE}",
-                store=str(store),
-                field="version",
-            )
+        info = writable_version(version, store=str(store))
         self.rows = _names(rows, "rows")
         self.columns = _names(columns, "columns")
         self.name = name
         self.acquisitions = _as_acquisitions(acquisitions)
         self.field_count = field_count
         self.version = version
-        self.zarr_format = 2 if version == "0.4" else 3
+        self.zarr_format = info.zarr_format
         self.storage_options = dict(storage_options or {})
         self.writer_options = writer_options
         # plain state only (no open store, no lock), so the writer pickles for process pools
@@ -707,7 +701,6 @@ def to_hcs_zarr(
                         source_acq[full] = img.acquisition
     source_acq.update(field_acquisitions or {})
     from ._sources import find_sources
-    from .writer import check_sources, open_target
 
     # a plate read from the target: staged (local) or refused (stores that cannot rename)
     check_sources(find_sources(*fields.values()), open_target(store, storage_options))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import UnsupportedVersionError
 from .emit_v06 import check_expressible, multiscale_to_dict_v06
-from .model import SUPPORTED_WRITE, Multiscale
-from .versions import VERSIONS
+from .model import Multiscale
+from .versions import writable_version
 
 __all__ = ["multiscale_to_dict", "image_attrs"]
 
@@ -72,13 +71,8 @@ def image_attrs(
     >>> list(image_attrs([ms], "0.5")["ome"])
     ['version', 'multiscales']
     """
-    if version is not None and version not in SUPPORTED_WRITE:
-        raise UnsupportedVersionError(
-            f"cannot write OME-NGFF version {version!r}; choose one of {SUPPORTED_WRITE}",
-            field="version",
-        )
+    info = writable_version(version) if version is not None else None
     multiscales = [check_expressible(m, version, drop_transforms) for m in multiscales]
-    info = VERSIONS[version] if version is not None else None
     if info is not None and info.axes == "coordinateSystems":
         entries = [multiscale_to_dict_v06(m) for m in multiscales]
     else:

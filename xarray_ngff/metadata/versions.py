@@ -16,7 +16,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["VersionInfo", "VERSIONS", "READABLE", "WRITABLE", "version_info", "is_prerelease"]
+from ..errors import UnsupportedVersionError
+
+__all__ = [
+    "VersionInfo",
+    "VERSIONS",
+    "READABLE",
+    "WRITABLE",
+    "version_info",
+    "is_prerelease",
+    "writable_version",
+]
 
 
 @dataclass(frozen=True)
@@ -98,3 +108,27 @@ def is_prerelease(version: str) -> bool:
     """
     info = version_info(version)
     return bool(info.released) and str(version) not in info.released and info.version >= "0.6"
+
+
+def writable_version(version: object, store: str | None = None) -> VersionInfo:
+    """The record of a version the writers write; the one place that refuses the others.
+
+    Raises :class:`~xarray_ngff.errors.UnsupportedVersionError` (naming ``store`` and the
+    field ``version``) for anything not in :data:`WRITABLE`, drafts and non-strings included.
+
+    Examples
+    --------
+    >>> writable_version("0.4").zarr_format
+    2
+    >>> writable_version("0.3", store="old.zarr")
+    Traceback (most recent call last):
+    ...
+    xarray_ngff.errors.UnsupportedVersionError: cannot write OME-NGFF version '0.3'; choose one of ('0.4', '0.5', '0.6') (store='old.zarr', field='version')
+    """
+    if not isinstance(version, str) or version not in WRITABLE:
+        raise UnsupportedVersionError(
+            f"cannot write OME-NGFF version {version!r}; choose one of {WRITABLE}",
+            store=store,
+            field="version",
+        )
+    return VERSIONS[version]
