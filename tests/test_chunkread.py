@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import importlib.util
-import pathlib
 import pickle
-import sys
 import warnings
 
 import numpy as np
@@ -16,40 +12,21 @@ import zarr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numcodecs import Zstd
-from zarr.codecs import BloscCodec, GzipCodec, TransposeCodec, ZstdCodec
+from zarr.codecs import TransposeCodec
+from zarr_layouts import COMPRESSORS, draw_layout, import_without
 
 import xarray_ngff as xn
 from xarray_ngff import from_ngff_zarr, to_multiscales, to_ngff_image, to_ngff_zarr
 from xarray_ngff._chunkread import ChunkReader
 from xarray_ngff.errors import StoreError
 
-COMPRESSORS = {
-    "none": None,
-    "zstd": ZstdCodec(level=1),
-    "blosc": BloscCodec(cname="lz4", clevel=1, shuffle="bitshuffle"),
-    "gzip": GzipCodec(level=1),
-}
-
 
 @st.composite
 def layouts(draw):
-    ndim = draw(st.integers(1, 3))
-    shape = tuple(draw(st.integers(1, 13)) for _ in range(ndim))
-    chunks = tuple(draw(st.integers(1, 5)) for _ in range(ndim))
-    sharded = draw(st.booleans())
-    shards = tuple(c * draw(st.integers(1, 3)) for c in chunks) if sharded else None
     return {
-        "shape": shape,
-        "chunks": chunks,
-        "shards": shards,
-        "dtype": draw(st.sampled_from(["u1", "<i2", ">u2", "<f4", ">f8", "bool", "c8"])),
-        "compressor": draw(st.sampled_from(sorted(COMPRESSORS))),
-        "zarr_format": 3 if sharded else draw(st.sampled_from([2, 3])),
-        "index_location": draw(st.sampled_from(["start", "end"])),
+        **draw_layout(draw, max_side=13),
         "written": draw(st.floats(0, 1)),  # fraction of chunks written; others are missing
         "fill_value": draw(st.sampled_from([0, 3, None])),
-        "order": draw(st.sampled_from(["C", "F"])),
-        "seed": draw(st.integers(0, 2**16)),
     }
 
 
@@ -142,13 +119,13 @@ def test_declines_what_it_cannot_read(tmp_path):
 
 
 def test_declines_when_zarr_uses_gpu_buffers(monkeypatch):
-    import xarray_ngff._chunkread as chunkread
+    from xarray_ngff import _chunklayout
 
     z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
     assert ChunkReader.for_array(z) is not None
     other = type("GpuBuffer", (), {})
     monkeypatch.setattr(
-        chunkread, "default_buffer_prototype", lambda: type("P", (), {"buffer": other})()
+        _chunklayout, "default_buffer_prototype", lambda: type("P", (), {"buffer": other})()
     )
     assert ChunkReader.for_array(z) is None
 
@@ -185,9 +162,9 @@ def test_pools_are_rebuilt_in_a_forked_child():
 
 
 def test_without_zarrs_sync_pieces_zarr_reads(tmp_path, monkeypatch):
-    import xarray_ngff._chunkread as chunkread
+    from xarray_ngff import _chunklayout
 
-    monkeypatch.setattr(chunkread, "SupportsSyncCodec", None)
+    monkeypatch.setattr(_chunklayout, "SupportsSyncCodec", None)
     z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
     assert ChunkReader.for_array(z) is None
     path = tmp_path / "img.ome.zarr"
@@ -245,7 +222,7 @@ def test_changed_internals_fall_back_to_zarr(tmp_path, monkeypatch, change, vers
     import xarray_ngff._chunkread as chunkread
 
     img = _stored_image(tmp_path / "img.ome.zarr", version=version)
-    monkeypatch.setattr(chunkread, "_WARNED", False)
+    monkeypatch.setattr(ChunkReader, "_warned", False)
     if change == "get_sync signature":
         monkeypatch.setattr(zarr.storage.LocalStore, "get_sync", _new_get_sync)
     elif version == "0.5":
@@ -264,13 +241,11 @@ def test_changed_internals_fall_back_to_zarr(tmp_path, monkeypatch, change, vers
 
 
 def test_after_a_fallback_that_array_skips_the_reader(monkeypatch):
-    import xarray_ngff._chunkread as chunkread
-
     z = zarr.create_array({}, shape=(6,), chunks=(2,), dtype="u1")
     z[:] = np.arange(6, dtype="u1")
     reader = ChunkReader.for_array(z)
     calls = []
-    monkeypatch.setattr(chunkread, "_WARNED", True)
+    monkeypatch.setattr(ChunkReader, "_warned", True)
     monkeypatch.setattr(
         ChunkReader, "read", lambda self, *a: calls.append(a) or _decode_gone(self, None)
     )
@@ -295,35 +270,12 @@ def test_corrupt_chunks_still_fail_and_keep_the_reader(tmp_path, zarr_format):
     assert reader[4:].tolist() == [4, 5, 6, 7]  # the intact chunk still reads
 
 
-def test_every_zarr_internal_is_imported_under_the_guard():
-    import xarray_ngff._chunkread as chunkread
-
-    tree = ast.parse(pathlib.Path(chunkread.__file__).read_text())
-    guarded = {id(n) for t in tree.body if isinstance(t, ast.Try) for n in ast.walk(t)}
-    outside = [
-        n.lineno
-        for n in ast.walk(tree)
-        if id(n) not in guarded
-        and (
-            (isinstance(n, ast.ImportFrom) and (n.module or "").startswith("zarr"))
-            or (isinstance(n, ast.Import) and any(a.name.startswith("zarr.") for a in n.names))
-        )
-    ]
-    assert outside == []
-
-
 def test_a_zarr_without_the_internals_reads_through_zarr_python(monkeypatch):
-    import xarray_ngff._chunkread as chunkread
+    from xarray_ngff import _chunkread
 
-    # a private copy of the module, imported while one zarr internal is missing
-    monkeypatch.setitem(sys.modules, "zarr.core.codec_pipeline", None)
-    spec = importlib.util.spec_from_file_location(
-        "xarray_ngff._chunkread_probe", chunkread.__file__
-    )
-    probe = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(probe)
-    assert probe.SupportsSyncCodec is None
+    probe = import_without(monkeypatch, _chunkread, "zarr.abc.store")
+    assert probe.SupportsGetSync is None
     z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
     z[:] = np.arange(4, dtype="u1")
     assert probe.readable(z) is z
-    assert chunkread.readable(z) is not z  # the real module is untouched
+    assert _chunkread.readable(z) is not z  # the real module is untouched
