@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import zarr
+from zarr.codecs import TransposeCodec
 from zarr_layouts import import_without, zarr_imports_outside_guards
 
 from xarray_ngff import _chunklayout, _chunkread, _chunkwrite
+
+KINDS = [_chunkread.ChunkReader, _chunkwrite.ChunkWriter]
 
 
 @pytest.mark.parametrize("module", [_chunklayout, _chunkread, _chunkwrite])
@@ -44,3 +47,27 @@ def test_the_base_class_takes_no_store():
     assert _chunklayout.ChunkLayout.for_array(z) is None
     assert _chunkread.ChunkReader.for_array(z) is not None
     assert _chunkwrite.ChunkWriter.for_array(z) is not None
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_declines_what_zarr_python_must_handle(tmp_path, kind):
+    strings = zarr.create_array({}, shape=(3,), chunks=(2,), dtype=str)
+    assert kind.for_array(strings) is None
+    transposed = zarr.create_array(
+        {}, shape=(4, 4), chunks=(2, 2), dtype="u1", filters=[TransposeCodec(order=(1, 0))]
+    )
+    assert kind.for_array(transposed) is None
+    with zarr.storage.ZipStore(tmp_path / "a.zip", mode="w") as zs:
+        zipped = zarr.create_array(zs, shape=(4,), chunks=(2,), dtype="u1")
+        assert kind.for_array(zipped) is None  # no synchronous get or set
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_declines_when_zarr_uses_gpu_buffers(monkeypatch, kind):
+    z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
+    assert kind.for_array(z) is not None
+    other = type("GpuBuffer", (), {})
+    monkeypatch.setattr(
+        _chunklayout, "default_buffer_prototype", lambda: type("P", (), {"buffer": other})()
+    )
+    assert kind.for_array(z) is None

@@ -12,7 +12,6 @@ import zarr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numcodecs import Zstd
-from zarr.codecs import TransposeCodec
 from zarr_layouts import COMPRESSORS, draw_layout, import_without
 
 import xarray_ngff as xn
@@ -104,30 +103,6 @@ def test_other_keys_go_through_zarr(tmp_path):
     np.testing.assert_array_equal(reader[..., 3], z[..., 3])
     with pytest.raises(IndexError):
         reader[7, 0]
-
-
-def test_declines_what_it_cannot_read(tmp_path):
-    strings = zarr.create_array({}, shape=(3,), chunks=(2,), dtype=str)
-    assert ChunkReader.for_array(strings) is None
-    transposed = zarr.create_array(
-        {}, shape=(4, 4), chunks=(2, 2), dtype="u1", filters=[TransposeCodec(order=(1, 0))]
-    )
-    assert ChunkReader.for_array(transposed) is None
-    with zarr.storage.ZipStore(tmp_path / "a.zip", mode="w") as zs:
-        zipped = zarr.create_array(zs, shape=(4,), chunks=(2,), dtype="u1")
-        assert ChunkReader.for_array(zipped) is None  # no synchronous get
-
-
-def test_declines_when_zarr_uses_gpu_buffers(monkeypatch):
-    from xarray_ngff import _chunklayout
-
-    z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
-    assert ChunkReader.for_array(z) is not None
-    other = type("GpuBuffer", (), {})
-    monkeypatch.setattr(
-        _chunklayout, "default_buffer_prototype", lambda: type("P", (), {"buffer": other})()
-    )
-    assert ChunkReader.for_array(z) is None
 
 
 def test_pools_are_rebuilt_in_a_forked_child():
