@@ -285,6 +285,16 @@ def _matrix(value: Any, what: str, *, store, path, where: str) -> tuple[tuple[fl
     return rows
 
 
+def _respelled(raw: Mapping[str, Any], where: str, notes: list[str]) -> dict[str, Any]:
+    """A copy of ``raw`` with pre-release key spellings renamed, each noted in ``notes``."""
+    body = dict(raw)
+    for old, new in _SNAKE.items():
+        if old in body and new not in body:
+            notes.append(f"{where}: key {old!r} is a pre-release spelling of {new!r}")
+            body[new] = body.pop(old)
+    return body
+
+
 def parse_transform(
     raw: Any,
     *,
@@ -309,11 +319,7 @@ def parse_transform(
     kw = dict(store=store, path=path)
     if not isinstance(raw, Mapping):
         raise MetadataError(f"a transformation must be an object, got {raw!r}", field=field, **kw)
-    body = dict(raw)
-    for old, new in _SNAKE.items():
-        if old in body and new not in body:
-            notes.append(f"{field}: key {old!r} is a pre-release spelling of {new!r}")
-            body[new] = body.pop(old)
+    body = _respelled(raw, field, notes)
     kind = body.get("type")
     if kind not in TRANSFORM_TYPES:
         raise MetadataError(
@@ -393,11 +399,7 @@ def parse_transform(
             where = f"{field}.transformations[{i}]"
             if not isinstance(item, Mapping):
                 raise MetadataError("must be an object", field=where, **kw)
-            item = dict(item)
-            for old, new in _SNAKE.items():
-                if old in item and new not in item:
-                    notes.append(f"{where}: key {old!r} is a pre-release spelling of {new!r}")
-                    item[new] = item.pop(old)
+            item = _respelled(item, where, notes)
             inner = item.get("transformation")
             if inner is None and "type" in item:  # drafts put the child inline
                 notes.append(f"{where}: child given inline; 0.6 nests it under 'transformation'")
