@@ -11,8 +11,7 @@ import pytest
 import zarr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from numcodecs import Zstd
-from zarr_layouts import COMPRESSORS, draw_layout, import_without
+from zarr_layouts import create_kwargs, draw_layout, import_without
 
 import xarray_ngff as xn
 from xarray_ngff import from_ngff_zarr, to_multiscales, to_ngff_image, to_ngff_zarr
@@ -30,26 +29,8 @@ def layouts(draw):
 
 
 def _make(layout, tmp_path):
-    kwargs = {
-        "shape": layout["shape"],
-        "chunks": layout["chunks"],
-        "dtype": layout["dtype"],
-        "zarr_format": layout["zarr_format"],
-        "fill_value": layout["fill_value"],
-    }
-    if layout["zarr_format"] == 3:
-        kwargs["fill_value"] = kwargs["fill_value"] or 0
-        kwargs["compressors"] = COMPRESSORS[layout["compressor"]]
-        if layout["shards"]:
-            kwargs["shards"] = {
-                "shape": layout["shards"],
-                "index_location": layout["index_location"],
-            }
-    else:
-        kwargs["order"] = layout["order"]
-        kwargs["compressors"] = None if layout["compressor"] == "none" else Zstd(level=1)
     store = zarr.storage.LocalStore(tmp_path / "a.zarr")
-    arr = zarr.create_array(store, overwrite=True, **kwargs)
+    arr = zarr.create_array(store, overwrite=True, **create_kwargs(layout))
     rng = np.random.default_rng(layout["seed"])
     data = (rng.random(layout["shape"]) * 100).astype(layout["dtype"])
     # write a random subset of regions so some chunks (and shards) stay missing

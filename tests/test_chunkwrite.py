@@ -12,21 +12,12 @@ import pytest
 import zarr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from numcodecs import Blosc, Zstd
 from zarr.codecs import BloscCodec
-from zarr_layouts import COMPRESSORS, draw_layout, import_without
+from zarr_layouts import create_kwargs, draw_layout, import_without
 
 import xarray_ngff as xn
 from xarray_ngff import _chunkwrite
 from xarray_ngff._chunkwrite import ChunkWriter, writable
-
-V2_COMPRESSORS = {
-    "none": None,
-    "zstd": Zstd(level=1),
-    "blosc-lz4": Blosc(cname="lz4", clevel=1, shuffle=Blosc.BITSHUFFLE),
-    "blosc-zstd": Blosc(cname="zstd", clevel=1, shuffle=Blosc.BITSHUFFLE),
-    "gzip": Zstd(level=3),
-}
 
 
 @st.composite
@@ -45,26 +36,8 @@ def layouts(draw):
 
 
 def _create(layout, store):
-    kwargs = {
-        "shape": layout["shape"],
-        "chunks": layout["chunks"],
-        "dtype": layout["dtype"],
-        "zarr_format": layout["zarr_format"],
-        "fill_value": layout["fill_value"],
-        "config": {"write_empty_chunks": layout["write_empty"]},
-    }
-    if layout["zarr_format"] == 3:
-        if kwargs["fill_value"] is None:
-            kwargs["fill_value"] = 0
-        kwargs["compressors"] = COMPRESSORS[layout["compressor"]]
-        if layout["shards"]:
-            kwargs["shards"] = {
-                "shape": layout["shards"],
-                "index_location": layout["index_location"],
-            }
-    else:
-        kwargs["order"] = layout["order"]
-        kwargs["compressors"] = V2_COMPRESSORS[layout["compressor"]]
+    kwargs = create_kwargs(layout)
+    kwargs["config"] = {"write_empty_chunks": layout["write_empty"]}
     return zarr.create_array(store, overwrite=True, **kwargs)
 
 

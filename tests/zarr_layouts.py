@@ -9,6 +9,7 @@ import sys
 from types import ModuleType
 
 from hypothesis import strategies as st
+from numcodecs import Blosc, Zstd
 from zarr.codecs import BloscCodec, GzipCodec, ZstdCodec
 
 COMPRESSORS = {
@@ -17,6 +18,13 @@ COMPRESSORS = {
     "blosc-lz4": BloscCodec(cname="lz4", clevel=1, shuffle="bitshuffle"),
     "blosc-zstd": BloscCodec(cname="zstd", clevel=1, shuffle="bitshuffle"),
     "gzip": GzipCodec(level=1),
+}
+V2_COMPRESSORS = {
+    "none": None,
+    "zstd": Zstd(level=1),
+    "blosc-lz4": Blosc(cname="lz4", clevel=1, shuffle=Blosc.BITSHUFFLE),
+    "blosc-zstd": Blosc(cname="zstd", clevel=1, shuffle=Blosc.BITSHUFFLE),
+    "gzip": Zstd(level=3),
 }
 DTYPES = ["u1", "<i2", ">u2", "<f4", ">f8", "bool", "c8"]
 
@@ -39,6 +47,30 @@ def draw_layout(draw: st.DrawFn, max_side: int) -> dict:
         "order": draw(st.sampled_from(["C", "F"])),
         "seed": draw(st.integers(0, 2**16)),
     }
+
+
+def create_kwargs(layout: dict) -> dict:
+    """``zarr.create_array`` arguments for a drawn layout (with a ``fill_value`` key)."""
+    kwargs = {
+        "shape": layout["shape"],
+        "chunks": layout["chunks"],
+        "dtype": layout["dtype"],
+        "zarr_format": layout["zarr_format"],
+        "fill_value": layout["fill_value"],
+    }
+    if layout["zarr_format"] == 3:
+        if kwargs["fill_value"] is None:
+            kwargs["fill_value"] = 0
+        kwargs["compressors"] = COMPRESSORS[layout["compressor"]]
+        if layout["shards"]:
+            kwargs["shards"] = {
+                "shape": layout["shards"],
+                "index_location": layout["index_location"],
+            }
+    else:
+        kwargs["order"] = layout["order"]
+        kwargs["compressors"] = V2_COMPRESSORS[layout["compressor"]]
+    return kwargs
 
 
 def zarr_imports_outside_guards(module: ModuleType) -> list[int]:
