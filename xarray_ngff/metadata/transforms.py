@@ -285,6 +285,18 @@ def _matrix(value: Any, what: str, *, store, path, where: str) -> tuple[tuple[fl
     return rows
 
 
+def _child_list(body: Mapping[str, Any], kind: str, field: str, kw: dict) -> list:
+    """The non-empty ``transformations`` list of a sequence or byDimension."""
+    items = body.get("transformations")
+    if not isinstance(items, list) or not items:
+        raise MetadataError(
+            f"{kind} needs a non-empty 'transformations' list",
+            field=f"{field}.transformations",
+            **kw,
+        )
+    return items
+
+
 def _respelled(raw: Mapping[str, Any], where: str, notes: list[str]) -> dict[str, Any]:
     """A copy of ``raw`` with pre-release key spellings renamed, each noted in ``notes``."""
     body = dict(raw)
@@ -368,13 +380,7 @@ def parse_transform(
         if tpath is None:
             raise MetadataError(f"{kind} needs a 'path' to its field", field=field, **kw)
     elif kind == "sequence":
-        items = body.get("transformations")
-        if not isinstance(items, list) or not items:
-            raise MetadataError(
-                "sequence needs a non-empty 'transformations' list",
-                field=f"{field}.transformations",
-                **kw,
-            )
+        items = _child_list(body, kind, field, kw)
         children = tuple(
             parse_transform(t, field=f"{field}.transformations[{i}]", lenient=notes, **kw)
             for i, t in enumerate(items)
@@ -387,13 +393,7 @@ def parse_transform(
             pair.append(parse_transform(body[key], field=f"{field}.{key}", lenient=notes, **kw))
         children = tuple(pair)
     elif kind == "byDimension":
-        items = body.get("transformations")
-        if not isinstance(items, list) or not items:
-            raise MetadataError(
-                "byDimension needs a non-empty 'transformations' list",
-                field=f"{field}.transformations",
-                **kw,
-            )
+        items = _child_list(body, kind, field, kw)
         kids, pairs = [], []
         for i, item in enumerate(items):
             where = f"{field}.transformations[{i}]"
