@@ -55,9 +55,9 @@ def chain_supported(codecs: Sequence[Any], method: str) -> bool:
 class ChunkLayout:
     """The chunk layout of one zarr array, for a synchronous reader or writer.
 
-    Subclasses set the class attributes below and build their codec chains in
-    :meth:`_setup_v2` and :meth:`_setup_v3`; :meth:`for_array` returns ``None`` where
-    zarr-python must do the work.
+    Subclasses set the class attributes below (their chain type builds the codec chains in
+    :meth:`_setup_v3`) and set up v2 arrays in :meth:`_setup_v2`; :meth:`for_array` returns
+    ``None`` where zarr-python must do the work.
 
     Examples
     --------
@@ -70,9 +70,12 @@ class ChunkLayout:
 
     __slots__ = (
         "array", "store", "prefix", "shape", "dtype", "chunks", "fill", "_key", "_v2",
-        "_stored", "_shard", "_per_shard", "_index_size", "_index_at_end", "_fallback",
+        "_stored", "_shard", "_per_shard", "_index_size", "_index_at_end", "_chain",
+        "_index_chain", "_fallback",
     )  # fmt: skip
 
+    _internals: ClassVar[bool] = True  # the subclass's own zarr internals were imported
+    _chain_type: ClassVar[Any] = None  # the codec chain of one chunk: codecs, spec -> chain
     _codec_method: ClassVar[str] = "_decode_sync"  # what the array-to-bytes codec must have
     _compressor_method: ClassVar[str] = "decode"  # what a v2 compressor must have
     _role: ClassVar[str] = "layout"  # words of the fallback warning
@@ -116,8 +119,13 @@ class ChunkLayout:
         """Set up a v2 array (``md``: its metadata)."""
 
     def _setup_v3(self, codecs: Sequence[Any], spec: Any, index: tuple[Any, Any] | None) -> None:
-        """Set up the chain of one (inner) chunk, and of the shard index (``index``: its codecs
-        and spec) when sharded."""
+        """Build the chain of one (inner) chunk, and of the shard index (``index``: its codecs
+        and spec) when sharded; the base class has no chain type and reads the layout only."""
+        if self._chain_type is None:
+            return
+        self._chain = self._chain_type(codecs, spec)
+        if index is not None:
+            self._index_chain = self._chain_type(*index)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.array,))  # rebuilt from the array in another process
@@ -125,7 +133,7 @@ class ChunkLayout:
     @classmethod
     def for_array(cls, array: zarr.Array) -> Any:
         """One for ``array``, or ``None`` when zarr-python must do the work."""
-        if SupportsSyncCodec is None:
+        if SupportsSyncCodec is None or not cls._internals:
             return None
         try:
             return cls(array) if cls._fits(array) else None

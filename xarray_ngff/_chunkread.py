@@ -101,25 +101,17 @@ class ChunkReader(ChunkLayout):
     True
     """
 
-    __slots__ = ("_chain", "_index_chain")
+    __slots__ = ()
 
+    _internals = SupportsGetSync is not None
+    _chain_type = _V3Chain
     _codec_method = "_decode_sync"
     _compressor_method = "decode"
     _role, _done, _same, _option = "reader", "read", "data", "chunk_reader"
     _warned = False
 
     def _setup_v2(self, md: Any) -> None:
-        self._chain = None
-
-    def _setup_v3(self, codecs: Sequence[Any], spec: Any, index: tuple[Any, Any] | None) -> None:
-        self._chain = _V3Chain(codecs, spec)
-        if index is not None:
-            self._index_chain = _V3Chain(*index)
-
-    @classmethod
-    def for_array(cls, array: zarr.Array) -> ChunkReader | None:
-        """A reader for ``array``, or ``None`` when zarr-python must do the reading."""
-        return super().for_array(array) if SupportsGetSync is not None else None
+        self._chain = None  # zarr's v2 compressor decodes (``_decode_v2``)
 
     @classmethod
     def _store_fits(cls, store: Any) -> bool:

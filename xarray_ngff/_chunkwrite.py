@@ -104,8 +104,10 @@ class ChunkWriter(ChunkLayout):
     True
     """
 
-    __slots__ = ("grid", "_skip_empty", "_order", "_encoder", "_index_encoder")
+    __slots__ = ("grid", "_skip_empty", "_order")
 
+    _internals = SupportsSetSync is not None
+    _chain_type = _V3Encoder
     _codec_method = "_encode_sync"
     _compressor_method = "encode"
     _role, _done, _same, _option = "writer", "written", "bytes", "chunk_writer"
@@ -118,17 +120,7 @@ class ChunkWriter(ChunkLayout):
 
     def _setup_v2(self, md: Any) -> None:
         self._order = md.order
-        self._encoder = md.compressor
-
-    def _setup_v3(self, codecs: Any, spec: Any, index: tuple[Any, Any] | None) -> None:
-        self._encoder = _V3Encoder(codecs, spec)
-        if index is not None:
-            self._index_encoder = _V3Encoder(*index)
-
-    @classmethod
-    def for_array(cls, array: zarr.Array) -> ChunkWriter | None:
-        """A writer for ``array``, or ``None`` when zarr-python must do the writing."""
-        return super().for_array(array) if SupportsSetSync is not None else None
+        self._chain = md.compressor  # numcodecs: encode, as a chain does
 
     @classmethod
     def _store_fits(cls, store: Any) -> bool:
@@ -153,10 +145,10 @@ class ChunkWriter(ChunkLayout):
             return None
         if self._v2:
             data = chunk.astype(self._stored, order=self._order, copy=False)
-            if self._encoder is not None:
-                data = self._encoder.encode(data)
+            if self._chain is not None:
+                data = self._chain.encode(data)
             return ensure_bytes(data)
-        return self._encoder.encode(chunk).as_numpy_array()
+        return self._chain.encode(chunk).as_numpy_array()
 
     def _encode_shard(self, shard: np.ndarray, valid: tuple[int, ...]) -> bytes | None:
         """One shard's bytes (``None``: nothing to store); ``valid`` is the part of the shard
@@ -179,7 +171,7 @@ class ChunkWriter(ChunkLayout):
             parts.append(data)
         if not parts:
             return None
-        encoded = self._index_encoder.encode(index).as_numpy_array()
+        encoded = self._index_chain.encode(index).as_numpy_array()
         if len(encoded) != self._index_size:
             raise RuntimeError("the shard index encodes to an unexpected size")
         if self._index_at_end:
