@@ -164,3 +164,13 @@ def write_labels(
             g.attrs["image-label"] = {"version": version, **meta}
         out[n] = data[0]
     return out
+
+
+def write_v03_odd_levels(root: pathlib.Path | str, shapes: list[tuple[int, int]]) -> None:
+    """A 0.3 (y, x) pyramid with levels of ``shapes``: 0.3 stores no scale, so readers
+    derive each level's factor from the shapes (odd sizes floor, as downsampling does)."""
+    g = zarr.open_group(str(root), mode="w", zarr_format=2)
+    datasets = [{"path": str(k)} for k in range(len(shapes))]
+    g.attrs["multiscales"] = [{"version": "0.3", "axes": ["y", "x"], "datasets": datasets}]
+    for k, shape in enumerate(shapes):
+        g.create_array(str(k), data=np.zeros(shape, "u1"), chunks=shape)

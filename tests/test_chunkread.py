@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import importlib.util
-import pathlib
 import pickle
-import sys
 import warnings
 
 import numpy as np
@@ -15,65 +11,26 @@ import pytest
 import zarr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from numcodecs import Zstd
-from zarr.codecs import BloscCodec, GzipCodec, TransposeCodec, ZstdCodec
+from zarr_layouts import create_kwargs, draw_layout, import_without
 
 import xarray_ngff as xn
 from xarray_ngff import from_ngff_zarr, to_multiscales, to_ngff_image, to_ngff_zarr
 from xarray_ngff._chunkread import ChunkReader
 from xarray_ngff.errors import StoreError
 
-COMPRESSORS = {
-    "none": None,
-    "zstd": ZstdCodec(level=1),
-    "blosc": BloscCodec(cname="lz4", clevel=1, shuffle="bitshuffle"),
-    "gzip": GzipCodec(level=1),
-}
-
 
 @st.composite
 def layouts(draw):
-    ndim = draw(st.integers(1, 3))
-    shape = tuple(draw(st.integers(1, 13)) for _ in range(ndim))
-    chunks = tuple(draw(st.integers(1, 5)) for _ in range(ndim))
-    sharded = draw(st.booleans())
-    shards = tuple(c * draw(st.integers(1, 3)) for c in chunks) if sharded else None
     return {
-        "shape": shape,
-        "chunks": chunks,
-        "shards": shards,
-        "dtype": draw(st.sampled_from(["u1", "<i2", ">u2", "<f4", ">f8", "bool", "c8"])),
-        "compressor": draw(st.sampled_from(sorted(COMPRESSORS))),
-        "zarr_format": 3 if sharded else draw(st.sampled_from([2, 3])),
-        "index_location": draw(st.sampled_from(["start", "end"])),
+        **draw_layout(draw, max_side=13),
         "written": draw(st.floats(0, 1)),  # fraction of chunks written; others are missing
         "fill_value": draw(st.sampled_from([0, 3, None])),
-        "order": draw(st.sampled_from(["C", "F"])),
-        "seed": draw(st.integers(0, 2**16)),
     }
 
 
 def _make(layout, tmp_path):
-    kwargs = {
-        "shape": layout["shape"],
-        "chunks": layout["chunks"],
-        "dtype": layout["dtype"],
-        "zarr_format": layout["zarr_format"],
-        "fill_value": layout["fill_value"],
-    }
-    if layout["zarr_format"] == 3:
-        kwargs["fill_value"] = kwargs["fill_value"] or 0
-        kwargs["compressors"] = COMPRESSORS[layout["compressor"]]
-        if layout["shards"]:
-            kwargs["shards"] = {
-                "shape": layout["shards"],
-                "index_location": layout["index_location"],
-            }
-    else:
-        kwargs["order"] = layout["order"]
-        kwargs["compressors"] = None if layout["compressor"] == "none" else Zstd(level=1)
     store = zarr.storage.LocalStore(tmp_path / "a.zarr")
-    arr = zarr.create_array(store, overwrite=True, **kwargs)
+    arr = zarr.create_array(store, overwrite=True, **create_kwargs(layout))
     rng = np.random.default_rng(layout["seed"])
     data = (rng.random(layout["shape"]) * 100).astype(layout["dtype"])
     # write a random subset of regions so some chunks (and shards) stay missing
@@ -129,30 +86,6 @@ def test_other_keys_go_through_zarr(tmp_path):
         reader[7, 0]
 
 
-def test_declines_what_it_cannot_read(tmp_path):
-    strings = zarr.create_array({}, shape=(3,), chunks=(2,), dtype=str)
-    assert ChunkReader.for_array(strings) is None
-    transposed = zarr.create_array(
-        {}, shape=(4, 4), chunks=(2, 2), dtype="u1", filters=[TransposeCodec(order=(1, 0))]
-    )
-    assert ChunkReader.for_array(transposed) is None
-    with zarr.storage.ZipStore(tmp_path / "a.zip", mode="w") as zs:
-        zipped = zarr.create_array(zs, shape=(4,), chunks=(2,), dtype="u1")
-        assert ChunkReader.for_array(zipped) is None  # no synchronous get
-
-
-def test_declines_when_zarr_uses_gpu_buffers(monkeypatch):
-    import xarray_ngff._chunkread as chunkread
-
-    z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
-    assert ChunkReader.for_array(z) is not None
-    other = type("GpuBuffer", (), {})
-    monkeypatch.setattr(
-        chunkread, "default_buffer_prototype", lambda: type("P", (), {"buffer": other})()
-    )
-    assert ChunkReader.for_array(z) is None
-
-
 def test_pools_are_rebuilt_in_a_forked_child():
     import os
 
@@ -185,9 +118,9 @@ def test_pools_are_rebuilt_in_a_forked_child():
 
 
 def test_without_zarrs_sync_pieces_zarr_reads(tmp_path, monkeypatch):
-    import xarray_ngff._chunkread as chunkread
+    from xarray_ngff import _chunklayout
 
-    monkeypatch.setattr(chunkread, "SupportsSyncCodec", None)
+    monkeypatch.setattr(_chunklayout, "SupportsSyncCodec", None)
     z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
     assert ChunkReader.for_array(z) is None
     path = tmp_path / "img.ome.zarr"
@@ -245,7 +178,7 @@ def test_changed_internals_fall_back_to_zarr(tmp_path, monkeypatch, change, vers
     import xarray_ngff._chunkread as chunkread
 
     img = _stored_image(tmp_path / "img.ome.zarr", version=version)
-    monkeypatch.setattr(chunkread, "_WARNED", False)
+    monkeypatch.setattr(ChunkReader, "_warned", False)
     if change == "get_sync signature":
         monkeypatch.setattr(zarr.storage.LocalStore, "get_sync", _new_get_sync)
     elif version == "0.5":
@@ -264,13 +197,11 @@ def test_changed_internals_fall_back_to_zarr(tmp_path, monkeypatch, change, vers
 
 
 def test_after_a_fallback_that_array_skips_the_reader(monkeypatch):
-    import xarray_ngff._chunkread as chunkread
-
     z = zarr.create_array({}, shape=(6,), chunks=(2,), dtype="u1")
     z[:] = np.arange(6, dtype="u1")
     reader = ChunkReader.for_array(z)
     calls = []
-    monkeypatch.setattr(chunkread, "_WARNED", True)
+    monkeypatch.setattr(ChunkReader, "_warned", True)
     monkeypatch.setattr(
         ChunkReader, "read", lambda self, *a: calls.append(a) or _decode_gone(self, None)
     )
@@ -295,35 +226,12 @@ def test_corrupt_chunks_still_fail_and_keep_the_reader(tmp_path, zarr_format):
     assert reader[4:].tolist() == [4, 5, 6, 7]  # the intact chunk still reads
 
 
-def test_every_zarr_internal_is_imported_under_the_guard():
-    import xarray_ngff._chunkread as chunkread
-
-    tree = ast.parse(pathlib.Path(chunkread.__file__).read_text())
-    guarded = {id(n) for t in tree.body if isinstance(t, ast.Try) for n in ast.walk(t)}
-    outside = [
-        n.lineno
-        for n in ast.walk(tree)
-        if id(n) not in guarded
-        and (
-            (isinstance(n, ast.ImportFrom) and (n.module or "").startswith("zarr"))
-            or (isinstance(n, ast.Import) and any(a.name.startswith("zarr.") for a in n.names))
-        )
-    ]
-    assert outside == []
-
-
 def test_a_zarr_without_the_internals_reads_through_zarr_python(monkeypatch):
-    import xarray_ngff._chunkread as chunkread
+    from xarray_ngff import _chunkread
 
-    # a private copy of the module, imported while one zarr internal is missing
-    monkeypatch.setitem(sys.modules, "zarr.core.codec_pipeline", None)
-    spec = importlib.util.spec_from_file_location(
-        "xarray_ngff._chunkread_probe", chunkread.__file__
-    )
-    probe = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(probe)
-    assert probe.SupportsSyncCodec is None
+    probe = import_without(monkeypatch, _chunkread, "zarr.abc.store")
+    assert probe.SupportsGetSync is None
     z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
     z[:] = np.arange(4, dtype="u1")
     assert probe.readable(z) is z
-    assert chunkread.readable(z) is not z  # the real module is untouched
+    assert _chunkread.readable(z) is not z  # the real module is untouched

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import itertools
-import pathlib
 import pickle
-import sys
 import warnings
 from unittest import mock
 
@@ -16,76 +12,32 @@ import pytest
 import zarr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from numcodecs import Blosc, Zstd
-from zarr.codecs import BloscCodec, GzipCodec, TransposeCodec, ZstdCodec
+from zarr.codecs import BloscCodec
+from zarr_layouts import create_kwargs, draw_layout, import_without
 
 import xarray_ngff as xn
 from xarray_ngff import _chunkwrite
 from xarray_ngff._chunkwrite import ChunkWriter, writable
 
-COMPRESSORS = {
-    "none": None,
-    "zstd": ZstdCodec(level=1),
-    "blosc": BloscCodec(cname="zstd", clevel=1, shuffle="bitshuffle"),
-    "gzip": GzipCodec(level=1),
-}
-V2_COMPRESSORS = {
-    "none": None,
-    "zstd": Zstd(level=1),
-    "blosc": Blosc(cname="lz4", clevel=1, shuffle=Blosc.BITSHUFFLE),
-    "gzip": Zstd(level=3),
-}
-
 
 @st.composite
 def layouts(draw):
-    ndim = draw(st.integers(1, 3))
-    shape = tuple(draw(st.integers(1, 11)) for _ in range(ndim))
-    chunks = tuple(draw(st.integers(1, 5)) for _ in range(ndim))
-    sharded = draw(st.booleans())
-    shards = tuple(c * draw(st.integers(1, 3)) for c in chunks) if sharded else None
-    dtype = draw(st.sampled_from(["u1", "<i2", ">u2", "<f4", ">f8", "bool", "c8"]))
+    layout = draw_layout(draw, max_side=11)
     fills: list = [0, 3, None]
-    if dtype in ("<f4", ">f8"):
+    if layout["dtype"] in ("<f4", ">f8"):
         fills.append(float("nan"))
     return {
-        "shape": shape,
-        "chunks": chunks,
-        "shards": shards,
-        "dtype": dtype,
-        "compressor": draw(st.sampled_from(sorted(COMPRESSORS))),
-        "zarr_format": 3 if sharded else draw(st.sampled_from([2, 3])),
-        "index_location": draw(st.sampled_from(["start", "end"])),
+        **layout,
         "fill_value": draw(st.sampled_from(fills)),
-        "order": draw(st.sampled_from(["C", "F"])),
         "empty": draw(st.floats(0, 1)),  # fraction of chunks that hold only the fill value
         "pieces": draw(st.booleans()),  # one write per grid cell (as dask.store) or one write
         "write_empty": draw(st.booleans()),  # zarr-python's write_empty_chunks
-        "seed": draw(st.integers(0, 2**16)),
     }
 
 
 def _create(layout, store):
-    kwargs = {
-        "shape": layout["shape"],
-        "chunks": layout["chunks"],
-        "dtype": layout["dtype"],
-        "zarr_format": layout["zarr_format"],
-        "fill_value": layout["fill_value"],
-        "config": {"write_empty_chunks": layout["write_empty"]},
-    }
-    if layout["zarr_format"] == 3:
-        if kwargs["fill_value"] is None:
-            kwargs["fill_value"] = 0
-        kwargs["compressors"] = COMPRESSORS[layout["compressor"]]
-        if layout["shards"]:
-            kwargs["shards"] = {
-                "shape": layout["shards"],
-                "index_location": layout["index_location"],
-            }
-    else:
-        kwargs["order"] = layout["order"]
-        kwargs["compressors"] = V2_COMPRESSORS[layout["compressor"]]
+    kwargs = create_kwargs(layout)
+    kwargs["config"] = {"write_empty_chunks": layout["write_empty"]}
     return zarr.create_array(store, overwrite=True, **kwargs)
 
 
@@ -178,18 +130,10 @@ def test_other_keys_go_through_zarr():
     np.testing.assert_array_equal(z[...], want)
 
 
-def test_declines_what_it_cannot_write(tmp_path):
-    strings = zarr.create_array({}, shape=(3,), chunks=(2,), dtype=str)
-    assert ChunkWriter.for_array(strings) is None
-    transposed = zarr.create_array(
-        {}, shape=(4, 4), chunks=(2, 2), dtype="u1", filters=[TransposeCodec(order=(1, 0))]
-    )
-    assert ChunkWriter.for_array(transposed) is None
-    with zarr.storage.ZipStore(tmp_path / "a.zip", mode="w") as zs:
-        zipped = zarr.create_array(zs, shape=(4,), chunks=(2,), dtype="u1")
-        assert ChunkWriter.for_array(zipped) is None
+def test_declines_read_only_stores(tmp_path):
     zarr.create_array(tmp_path / "b.zarr", shape=(4,), chunks=(2,), dtype="u1")
     assert ChunkWriter.for_array(zarr.open_array(tmp_path / "b.zarr", mode="r")) is None
+    strings = zarr.create_array({}, shape=(3,), chunks=(2,), dtype=str)
     assert writable(strings) is strings
 
 
@@ -207,7 +151,7 @@ def test_option_off_sends_writes_to_zarr(monkeypatch):
 
 
 def test_changed_internals_fall_back_to_zarr_with_one_warning(monkeypatch):
-    monkeypatch.setattr(_chunkwrite, "_WARNED", False)
+    monkeypatch.setattr(ChunkWriter, "_warned", False)
     z = zarr.create_array({}, shape=(4, 4), chunks=(2, 2), shards=(4, 4), dtype="u1")
     writer = ChunkWriter.for_array(z)
 
@@ -243,30 +187,9 @@ def test_pickles_to_a_writer_of_the_same_array(tmp_path):
     np.testing.assert_array_equal(zarr.open_array(tmp_path / "a.zarr")[...], [1, 2, 3, 4])
 
 
-def test_every_zarr_internal_is_imported_under_the_guard():
-    tree = ast.parse(pathlib.Path(_chunkwrite.__file__).read_text())
-    guarded = {id(n) for t in tree.body if isinstance(t, ast.Try) for n in ast.walk(t)}
-    outside = [
-        n.lineno
-        for n in ast.walk(tree)
-        if id(n) not in guarded
-        and (
-            (isinstance(n, ast.ImportFrom) and (n.module or "").startswith("zarr"))
-            or (isinstance(n, ast.Import) and any(a.name.startswith("zarr.") for a in n.names))
-        )
-    ]
-    assert outside == []
-
-
 def test_a_zarr_without_the_internals_writes_through_zarr_python(monkeypatch):
-    # a private copy of the module, imported while one zarr internal is missing
-    monkeypatch.setitem(sys.modules, "zarr.core.indexing", None)
-    spec = importlib.util.spec_from_file_location(
-        "xarray_ngff._chunkwrite_probe", _chunkwrite.__file__
-    )
-    probe = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(probe)
-    assert probe.SupportsSyncCodec is None
+    probe = import_without(monkeypatch, _chunkwrite, "zarr.core.indexing")
+    assert probe.SupportsSetSync is None
     z = zarr.create_array({}, shape=(4,), chunks=(2,), dtype="u1")
     assert probe.writable(z) is z
     assert _chunkwrite.writable(z) is not z  # the real module is untouched

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import zarr
-from ngff_stores import write_image, write_labels
+from ngff_stores import write_image, write_labels, write_v03_odd_levels
 
 import xarray_ngff as xn
 from xarray_ngff.cli import describe_store
@@ -50,12 +50,7 @@ def test_translation_before_scale_is_scaled(tmp_path):
 
 def test_v03_odd_level_info_matches_reader(tmp_path):
     path = tmp_path / "odd.zarr"
-    g = zarr.open_group(path, mode="w", zarr_format=2)
-    g.attrs["multiscales"] = [
-        {"version": "0.3", "axes": ["y", "x"], "datasets": [{"path": "0"}, {"path": "1"}]}
-    ]
-    g.create_array("0", data=np.zeros((5, 5), "u1"), chunks=(5, 5))
-    g.create_array("1", data=np.zeros((3, 3), "u1"), chunks=(3, 3))
+    write_v03_odd_levels(path, [(5, 5), (3, 3)])
     assert describe_store(path)["images"][0]["levels"][1]["scale"] == [2.0, 2.0]
     assert from_ngff_zarr(path)["scale1"]["image"].ngff.scale == {"y": 2.0, "x": 2.0}
 

@@ -12,7 +12,7 @@ import pytest
 import xarray as xr
 import zarr
 import zarr.storage
-from ngff_stores import write_image, write_labels
+from ngff_stores import write_image, write_labels, write_v03_odd_levels
 
 import xarray_ngff as xn
 from xarray_ngff.errors import (
@@ -67,12 +67,7 @@ def test_v03_string_axes(tmp_path):
 
 def test_odd_shapes_get_integer_factor(tmp_path):
     path = tmp_path / "a.zarr"
-    g = zarr.open_group(path, mode="w", zarr_format=2)
-    g.attrs["multiscales"] = [
-        {"version": "0.3", "axes": ["y", "x"], "datasets": [{"path": "0"}, {"path": "1"}]}
-    ]
-    g.create_array("0", data=np.zeros((9, 10), "u1"), chunks=(9, 10))
-    g.create_array("1", data=np.zeros((4, 5), "u1"), chunks=(4, 5))  # floor(9 / 2) = 4
+    write_v03_odd_levels(path, [(9, 10), (4, 5)])  # floor(9 / 2) = 4
     assert from_ngff_zarr(path)["scale1"]["image"].ngff.scale == {"y": 2.0, "x": 2.0}
 
 

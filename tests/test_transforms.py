@@ -163,33 +163,28 @@ def test_lenient_forms_are_read_and_listed():
         parse_transform({"type": "mapAxis", "mapAxis": [0, 2]})
 
 
+def _image_with_system(path, name, transform):
+    """A 0.6 image with one more (y, x) system, ``name``, reached from "physical" by
+    ``transform``; its root group, open for writing the arrays the transform names."""
+    import zarr
+
+    yx = [{"name": "y", "type": "space"}, {"name": "x", "type": "space"}]
+    link = {"input": {"name": "physical"}, "output": {"name": name}}
+    write_v06_image(path, systems=[{"name": name, "axes": yx}], transforms=[transform | link])
+    return zarr.open_group(str(path), mode="r+")
+
+
 def test_displacement_field_from_zarr(tmp_path):
     # the spec's table: field spacing 2, vector (1, 2) at (0, 0) and (0.5, 1.2) at (2, 0)
     path = tmp_path / "img.ome.zarr"
-    write_v06_image(
-        path,
-        systems=[
-            {
-                "name": "output",
-                "axes": [{"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
-            }
-        ],
-        transforms=[
-            {
-                "type": "displacements",
-                "path": "coordinateTransformations/dfield",
-                "input": {"name": "physical"},
-                "output": {"name": "output"},
-            }
-        ],
+    root = _image_with_system(
+        path, "output", {"type": "displacements", "path": "coordinateTransformations/dfield"}
     )
-    import zarr
-
     field = np.zeros((2, 2, 2))
     field[:, 0, :] = [[1.0], [2.0]]
     field[:, 1, :] = [[0.5], [1.2]]
     write_field(
-        zarr.open_group(str(path)),
+        root,
         "coordinateTransformations/dfield",
         field,
         (2.0, 2.0),
@@ -203,33 +198,14 @@ def test_displacement_field_from_zarr(tmp_path):
 
 def test_coordinates_field_and_bijection(tmp_path):
     path = tmp_path / "img.ome.zarr"
-    write_v06_image(
-        path,
-        systems=[
-            {
-                "name": "warped",
-                "axes": [{"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
-            }
-        ],
-        transforms=[
-            {
-                "type": "bijection",
-                "forward": {
-                    "type": "coordinates",
-                    "path": "fields/fwd",
-                    "interpolation": "nearest",
-                },
-                "inverse": {"type": "scale", "scale": [0.5, 0.5]},
-                "input": {"name": "physical"},
-                "output": {"name": "warped"},
-            }
-        ],
+    forward = {"type": "coordinates", "path": "fields/fwd", "interpolation": "nearest"}
+    inverse = {"type": "scale", "scale": [0.5, 0.5]}
+    root = _image_with_system(
+        path, "warped", {"type": "bijection", "forward": forward, "inverse": inverse}
     )
-    import zarr
-
     yy, xx = np.meshgrid(np.arange(3.0), np.arange(3.0), indexing="ij")
     write_field(
-        zarr.open_group(str(path)),
+        root,
         "fields/fwd",
         np.stack([2 * yy, 2 * xx]),
         (1.0, 1.0),
@@ -363,28 +339,11 @@ def test_link_to_a_label_image(tmp_path):
 
 
 def test_affine_from_a_zarr_array_both_ways(tmp_path):
-    import zarr
-
     path = tmp_path / "img.ome.zarr"
-    write_v06_image(
-        path,
-        systems=[
-            {
-                "name": "world",
-                "axes": [{"name": "y", "type": "space"}, {"name": "x", "type": "space"}],
-            }
-        ],
-        transforms=[
-            {
-                "type": "affine",
-                "path": "coordinateTransformations/aff",
-                "input": {"name": "physical"},
-                "output": {"name": "world"},
-            }
-        ],
+    root = _image_with_system(
+        path, "world", {"type": "affine", "path": "coordinateTransformations/aff"}
     )
     matrix = np.array([[2.0, 1.0, 3.0], [0.0, 1.0, -1.0]])
-    root = zarr.open_group(str(path), mode="r+")
     root.create_array("coordinateTransformations/aff", data=matrix)
     out = xn.transform_points(path, "physical", "world", [[1.0, 2.0]])
     np.testing.assert_allclose(out, [[2 + 2 + 3, 2 - 1]])

@@ -16,7 +16,7 @@ Equality with zarr-python's reads is tested over shapes, chunks, shards, codecs,
 chunks, missing chunks and missing shards (``tests/test_chunkread.py``).
 
 zarr-python stays the reference. Every zarr piece beyond its public ``Array`` is imported
-under one guard, and a reader is built only when they all behave as expected; a read that
+under a guard (here and in ``_chunklayout``, the layout it shares with the writer), and a reader is built only when they all behave as expected; a read that
 fails is retried through zarr-python, whose verdict stands: its error when the data is
 corrupt, its data (and zarr-python for that array from then on) when the internals used here
 have changed. The reader's thread count and the reader itself are options
@@ -34,29 +34,20 @@ from typing import Any
 import numpy as np
 import zarr
 
+from ._chunklayout import MISSING, ChunkLayout, plain_region
 from ._options import OPTIONS
-from ._warn import emit_user_level_warning
-from .errors import NgffWarning
 
-try:  # every zarr-python piece beyond its public Array (synchronous ones from 3.1.6): without
-    # any of them, zarr-python does all the reading
-    from zarr.abc.codec import SupportsSyncCodec
+try:  # zarr-python pieces beyond its public Array (synchronous ones from 3.1.6) that only
+    # reading needs; without any of them, zarr-python does all the reading
     from zarr.abc.store import RangeByteRequest, SuffixByteRequest, SupportsGetSync
-    from zarr.codecs import BytesCodec, ShardingCodec
-    from zarr.codecs.sharding import ShardingCodecIndexLocation
-    from zarr.core.buffer import default_buffer_prototype
     from zarr.core.buffer.cpu import buffer_prototype as cpu_prototype
-    from zarr.core.codec_pipeline import fill_value_or_default
-    from zarr.core.metadata.v2 import ArrayV2Metadata
-    from zarr.core.metadata.v3 import ArrayV3Metadata
 except ImportError:  # pragma: no cover - depends on the installed zarr
-    SupportsSyncCodec = None
+    SupportsGetSync = None
 
 __all__ = ["ChunkReader", "readable"]
 
-_MISSING = np.uint64(2**64 - 1)
+_MISSING = np.uint64(MISSING)
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
-_WARNED = False  # the fallback to zarr-python is reported once per process
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -80,10 +71,6 @@ if hasattr(os, "register_at_fork"):  # POSIX; elsewhere processes are spawned, n
     os.register_at_fork(after_in_child=_forget_pool)
 
 
-def _sync_codecs(codecs: Sequence[Any]) -> bool:
-    return all(isinstance(c, SupportsSyncCodec) for c in codecs)
-
-
 class _V3Chain:
     """bytes -> ndarray for one (inner) chunk: a BytesCodec after sync bytes codecs."""
 
@@ -92,22 +79,13 @@ class _V3Chain:
         self.bytes_bytes = tuple(reversed(codecs[1:]))
         self.spec = spec
 
-    @staticmethod
-    def supports(codecs: Sequence[Any]) -> bool:
-        return (
-            len(codecs) >= 1
-            and isinstance(codecs[0], BytesCodec)
-            and hasattr(codecs[0], "_decode_sync")
-            and _sync_codecs(codecs[1:])
-        )
-
     def decode(self, buf: Any) -> np.ndarray:
         for codec in self.bytes_bytes:
             buf = codec._decode_sync(buf, self.spec)
         return self.array_bytes._decode_sync(buf, self.spec).as_ndarray_like()
 
 
-class ChunkReader:
+class ChunkReader(ChunkLayout):
     """Read basic-index regions of one zarr array on the calling thread.
 
     Build it with :meth:`for_array`, which returns ``None`` when the array or its store
@@ -123,91 +101,26 @@ class ChunkReader:
     True
     """
 
-    __slots__ = (
-        "array", "store", "prefix", "shape", "dtype", "chunks", "fill", "_key", "_chain",
-        "_v2", "_stored", "_shard", "_per_shard", "_index_size", "_index_chain", "_index_at_end",
-        "_fallback",
-    )  # fmt: skip
+    __slots__ = ()
 
-    def __init__(self, array: zarr.Array) -> None:
-        md = array.metadata
-        self.array = array
-        self._fallback = False  # set when zarr-python read what this reader could not
-        self.store = array.store_path.store
-        self.prefix = array.store_path.path
-        self.shape = tuple(int(n) for n in array.shape)
-        self.dtype = np.dtype(array.dtype)
-        spec = md.get_chunk_spec((0,) * array.ndim, array._async_array.config, cpu_prototype)
-        self.fill = fill_value_or_default(spec)
-        self._key = md.encode_chunk_key
-        self._shard: tuple[int, ...] | None = None
-        self._v2 = isinstance(md, ArrayV2Metadata)
-        if self._v2:
-            self.chunks = tuple(int(c) for c in md.chunks)
-            self._chain = None
-            self._stored = md.dtype.to_native_dtype()
-            return
-        outer = md.codecs[0]
-        if isinstance(outer, ShardingCodec):
-            self._shard = tuple(int(c) for c in md.chunk_grid.chunk_shape)
-            self.chunks = tuple(int(c) for c in outer.chunk_shape)
-            self._per_shard = tuple(s // c for s, c in zip(self._shard, self.chunks, strict=True))
-            inner_spec = outer._get_chunk_spec(spec)
-            self._chain = _V3Chain(outer.codecs, inner_spec)
-            index_spec = outer._get_index_chunk_spec(self._per_shard)
-            self._index_chain = _V3Chain(outer.index_codecs, index_spec)
-            self._index_size = outer._shard_index_size(self._per_shard)
-            self._index_at_end = outer.index_location == ShardingCodecIndexLocation.end
-        else:
-            self.chunks = tuple(int(c) for c in md.chunk_grid.chunk_shape)
-            self._chain = _V3Chain(md.codecs, spec)
+    _internals = SupportsGetSync is not None
+    _chain_type = _V3Chain
+    _codec_method = "_decode_sync"
+    _compressor_method = "decode"
+    _role, _done, _same, _option = "reader", "read", "data", "chunk_reader"
+    _warned = False
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.array,))  # rebuilt from the array in another process
+    def _setup_v2(self, md: Any) -> None:
+        self._chain = None  # zarr's v2 compressor decodes (``_decode_v2``)
 
     @classmethod
-    def for_array(cls, array: zarr.Array) -> ChunkReader | None:
-        """A reader for ``array``, or ``None`` when zarr-python must do the reading."""
-        if SupportsSyncCodec is None:
-            return None
-        try:
-            return cls._for_array(array)
-        except Exception:  # only zarr internals are touched here: they are not as expected
-            return None
-
-    @classmethod
-    def _for_array(cls, array: zarr.Array) -> ChunkReader | None:
-        md = array.metadata
-        store = array.store_path.store
-        if not isinstance(store, SupportsGetSync):
-            return None
-        if default_buffer_prototype().buffer is not cpu_prototype.buffer:
-            return None  # zarr is set up for GPU buffers (zarr.config.enable_gpu())
-        dtype = np.dtype(array.dtype)
-        if dtype.kind not in "biufc" or dtype.hasobject:
-            return None
-        if isinstance(md, ArrayV2Metadata):
-            ok = not md.filters and (md.compressor is None or hasattr(md.compressor, "decode"))
-            return cls(array) if ok else None
-        if not isinstance(md, ArrayV3Metadata) or not md.codecs:
-            return None
-        if type(md.chunk_grid).__name__ != "RegularChunkGrid":
-            return None
-        outer = md.codecs[0]
-        if isinstance(outer, ShardingCodec):
-            inner_ok = _V3Chain.supports(outer.codecs)
-            index_ok = _V3Chain.supports(outer.index_codecs)
-            ok = inner_ok and index_ok and _sync_codecs(md.codecs[1:])
-            if ok and len(md.codecs) > 1:
-                return None  # codecs outside the shard: rare; zarr-python handles them
-            return cls(array) if ok else None
-        return cls(array) if _V3Chain.supports(md.codecs) else None
+    def _store_fits(cls, store: Any) -> bool:
+        return isinstance(store, SupportsGetSync)
 
     # -- reading ----------------------------------------------------------------------------
 
     def _get(self, key: str, byte_range: Any = None) -> Any:
-        path = f"{self.prefix}/{key}" if self.prefix else key
-        return self.store.get_sync(path, prototype=cpu_prototype, byte_range=byte_range)
+        return self.store.get_sync(self._path(key), prototype=cpu_prototype, byte_range=byte_range)
 
     def _decode_v2(self, buf: Any) -> np.ndarray:
         md = self.array.metadata
@@ -296,7 +209,7 @@ class ChunkReader:
         return out
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        normal = _plain_region(key, self.shape)
+        normal = plain_region(key, self.shape)
         if normal is None or self._fallback or not OPTIONS["chunk_reader"]:
             return self.array[key]
         starts, stops, drop = normal
@@ -319,17 +232,7 @@ class ChunkReader:
         this reader calls have changed under it (a renamed attribute, a new signature), so
         zarr's result is returned and this array is read by zarr-python from then on."""
         data = self.array[key]  # raises zarr-python's own error for corrupt data
-        self._fallback = True
-        global _WARNED
-        if not _WARNED:
-            _WARNED = True
-            emit_user_level_warning(
-                f"xarray-ngff's chunk reader failed where zarr-python {zarr.__version__} "
-                f"did not ({type(err).__name__}: {err}); arrays that fail so are read "
-                "through zarr-python (slower, same data). Please report this with your zarr "
-                "version; xn.set_options(chunk_reader=False) turns the reader off.",
-                NgffWarning,
-            )
+        self._fell_back(err)
         return data
 
 
@@ -337,33 +240,3 @@ def readable(array: zarr.Array) -> ChunkReader | zarr.Array:
     """``array`` behind a :class:`ChunkReader` where one applies, else ``array`` itself:
     either way, something to index like the array."""
     return ChunkReader.for_array(array) or array
-
-
-def _plain_region(
-    key: Any, shape: tuple[int, ...]
-) -> tuple[list[int], list[int], list[bool]] | None:
-    """Starts, stops and integer-dims of a key made of unit-step slices and integers."""
-    if not isinstance(key, tuple):
-        key = (key,)
-    if len(key) > len(shape) or any(k is Ellipsis or k is None for k in key):
-        return None
-    key = key + (slice(None),) * (len(shape) - len(key))
-    starts, stops, drop = [], [], []
-    for k, n in zip(key, shape, strict=True):
-        if isinstance(k, slice):
-            a, b, step = k.indices(n)
-            if step != 1:
-                return None
-            starts.append(a)
-            stops.append(max(a, b))
-            drop.append(False)
-        elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
-            i = int(k) + n if k < 0 else int(k)
-            if not 0 <= i < n:
-                return None  # zarr-python raises its own IndexError
-            starts.append(i)
-            stops.append(i + 1)
-            drop.append(True)
-        else:
-            return None
-    return starts, stops, drop

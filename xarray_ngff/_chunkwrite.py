@@ -18,8 +18,8 @@ a chunk of data costs almost nothing. Equality of the stored bytes with zarr-pyt
 tested over shapes, chunks, shards, codecs, dtypes, orders, fill values and edge chunks
 (``tests/test_chunkwrite.py``).
 
-As with the reader, every zarr piece beyond its public ``Array`` is imported under one guard
-and checked when the writer is built; a write that fails for a reason other than the disk or
+As with the reader, every zarr piece beyond its public ``Array`` is imported under a guard
+(here and in ``_chunklayout``) and checked when the writer is built; a write that fails for a reason other than the disk or
 memory is redone by zarr-python, whose verdict stands (its error, or its write and
 zarr-python for that array from then on). ``xn.set_options(chunk_writer=False)`` sends every
 write through zarr-python. The metadata is never written here: the caller writes it last.
@@ -33,30 +33,19 @@ from typing import Any
 import numpy as np
 import zarr
 
-from ._chunkread import _plain_region, _sync_codecs
+from ._chunklayout import MISSING, ChunkLayout, plain_region
 from ._options import OPTIONS
-from ._warn import emit_user_level_warning
-from .errors import NgffWarning
 
-try:  # zarr-python pieces beyond its public Array; without any of them zarr-python writes
+try:  # zarr-python pieces beyond its public Array that only writing needs; without any of
+    # them zarr-python writes
     from numcodecs.compat import ensure_bytes
-    from zarr.abc.codec import SupportsSyncCodec
     from zarr.abc.store import SupportsDeleteSync, SupportsSetSync
-    from zarr.codecs import BytesCodec, ShardingCodec
-    from zarr.codecs.sharding import ShardingCodecIndexLocation
-    from zarr.core.buffer import default_buffer_prototype
     from zarr.core.buffer.cpu import buffer_prototype as cpu_prototype
-    from zarr.core.codec_pipeline import fill_value_or_default
     from zarr.core.indexing import morton_order_iter
-    from zarr.core.metadata.v2 import ArrayV2Metadata
-    from zarr.core.metadata.v3 import ArrayV3Metadata
 except ImportError:  # pragma: no cover - depends on the installed zarr
-    SupportsSyncCodec = None
+    SupportsSetSync = None
 
 __all__ = ["ChunkWriter", "writable"]
-
-_MISSING = 2**64 - 1
-_WARNED = False  # the fallback to zarr-python is reported once per process
 
 
 def _all_fill(chunk: np.ndarray, fill: Any) -> bool:
@@ -89,15 +78,6 @@ class _V3Encoder:
         self.bytes_bytes = tuple(codecs[1:])
         self.spec = spec
 
-    @staticmethod
-    def supports(codecs: Any) -> bool:
-        return (
-            len(codecs) >= 1
-            and isinstance(codecs[0], BytesCodec)
-            and hasattr(codecs[0], "_encode_sync")
-            and _sync_codecs(codecs[1:])
-        )
-
     def encode(self, chunk: np.ndarray) -> Any:
         buf = self.array_bytes._encode_sync(
             cpu_prototype.nd_buffer.from_numpy_array(chunk), self.spec
@@ -107,7 +87,7 @@ class _V3Encoder:
         return buf
 
 
-class ChunkWriter:
+class ChunkWriter(ChunkLayout):
     """Write whole-chunk (or whole-shard) regions of one zarr array on the calling thread.
 
     Build it with :meth:`for_array`, which returns ``None`` when the array or its store
@@ -124,93 +104,31 @@ class ChunkWriter:
     True
     """
 
-    __slots__ = (
-        "array", "store", "prefix", "shape", "dtype", "chunks", "grid", "fill", "_skip_empty",
-        "_key", "_v2", "_order", "_stored", "_encoder", "_shard", "_per_shard", "_index_encoder",
-        "_index_size", "_index_at_end", "_fallback",
-    )  # fmt: skip
+    __slots__ = ("grid", "_skip_empty", "_order")
+
+    _internals = SupportsSetSync is not None
+    _chain_type = _V3Encoder
+    _codec_method = "_encode_sync"
+    _compressor_method = "encode"
+    _role, _done, _same, _option = "writer", "written", "bytes", "chunk_writer"
+    _warned = False
 
     def __init__(self, array: zarr.Array) -> None:
-        md = array.metadata
-        config = array._async_array.config
-        self.array = array
-        self._fallback = False
-        self.store = array.store_path.store
-        self.prefix = array.store_path.path
-        self.shape = tuple(int(n) for n in array.shape)
-        self.dtype = np.dtype(array.dtype)
-        spec = md.get_chunk_spec((0,) * array.ndim, config, cpu_prototype)
-        self.fill = fill_value_or_default(spec)
-        self._skip_empty = not config.write_empty_chunks
-        self._key = md.encode_chunk_key
-        self._shard: tuple[int, ...] | None = None
-        self._v2 = isinstance(md, ArrayV2Metadata)
-        if self._v2:
-            self.chunks = tuple(int(c) for c in md.chunks)
-            self._order = md.order
-            self._stored = md.dtype.to_native_dtype()
-            self._encoder = md.compressor
-        else:
-            outer = md.codecs[0]
-            if isinstance(outer, ShardingCodec):
-                self._shard = tuple(int(c) for c in md.chunk_grid.chunk_shape)
-                self.chunks = tuple(int(c) for c in outer.chunk_shape)
-                self._per_shard = tuple(
-                    s // c for s, c in zip(self._shard, self.chunks, strict=True)
-                )
-                self._encoder = _V3Encoder(outer.codecs, outer._get_chunk_spec(spec))
-                index_spec = outer._get_index_chunk_spec(self._per_shard)
-                self._index_encoder = _V3Encoder(outer.index_codecs, index_spec)
-                self._index_size = outer._shard_index_size(self._per_shard)
-                self._index_at_end = outer.index_location == ShardingCodecIndexLocation.end
-            else:
-                self.chunks = tuple(int(c) for c in md.chunk_grid.chunk_shape)
-                self._encoder = _V3Encoder(md.codecs, spec)
+        super().__init__(array)
+        self._skip_empty = not array._async_array.config.write_empty_chunks
         self.grid = self._shard or self.chunks  # the unit of one store key
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.array,))  # rebuilt from the array in another process
+    def _setup_v2(self, md: Any) -> None:
+        self._order = md.order
+        self._chain = md.compressor  # numcodecs: encode, as a chain does
 
     @classmethod
-    def for_array(cls, array: zarr.Array) -> ChunkWriter | None:
-        """A writer for ``array``, or ``None`` when zarr-python must do the writing."""
-        if SupportsSyncCodec is None:
-            return None
-        try:
-            return cls._for_array(array)
-        except Exception:  # only zarr internals are touched here: they are not as expected
-            return None
-
-    @classmethod
-    def _for_array(cls, array: zarr.Array) -> ChunkWriter | None:
-        md = array.metadata
-        store = array.store_path.store
-        if not isinstance(store, SupportsSetSync) or not isinstance(store, SupportsDeleteSync):
-            return None
-        if store.read_only or default_buffer_prototype().buffer is not cpu_prototype.buffer:
-            return None  # read-only, or zarr is set up for GPU buffers
-        dtype = np.dtype(array.dtype)
-        if dtype.kind not in "biufc" or dtype.hasobject:
-            return None
-        if isinstance(md, ArrayV2Metadata):
-            ok = not md.filters and (md.compressor is None or hasattr(md.compressor, "encode"))
-            return cls(array) if ok else None
-        if not isinstance(md, ArrayV3Metadata) or not md.codecs:
-            return None
-        if type(md.chunk_grid).__name__ != "RegularChunkGrid":
-            return None
-        outer = md.codecs[0]
-        if isinstance(outer, ShardingCodec):
-            if len(md.codecs) > 1:
-                return None  # codecs outside the shard: rare; zarr-python handles them
-            ok = _V3Encoder.supports(outer.codecs) and _V3Encoder.supports(outer.index_codecs)
-            return cls(array) if ok else None
-        return cls(array) if _V3Encoder.supports(md.codecs) else None
+    def _store_fits(cls, store: Any) -> bool:
+        # read-only stores are zarr-python's to refuse
+        synchronous = isinstance(store, SupportsSetSync) and isinstance(store, SupportsDeleteSync)
+        return synchronous and not store.read_only
 
     # -- writing ----------------------------------------------------------------------------
-
-    def _path(self, key: str) -> str:
-        return f"{self.prefix}/{key}" if self.prefix else key
 
     def _padded(self, piece: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         """``piece`` as a C-contiguous array of ``shape``: the part past the array's edge
@@ -227,16 +145,16 @@ class ChunkWriter:
             return None
         if self._v2:
             data = chunk.astype(self._stored, order=self._order, copy=False)
-            if self._encoder is not None:
-                data = self._encoder.encode(data)
+            if self._chain is not None:
+                data = self._chain.encode(data)
             return ensure_bytes(data)
-        return self._encoder.encode(chunk).as_numpy_array()
+        return self._chain.encode(chunk).as_numpy_array()
 
     def _encode_shard(self, shard: np.ndarray, valid: tuple[int, ...]) -> bytes | None:
         """One shard's bytes (``None``: nothing to store); ``valid`` is the part of the shard
         inside the array: inner chunks wholly past the array's edge are never stored, as
         zarr-python never visits them."""
-        index = np.full((*self._per_shard, 2), _MISSING, dtype=np.uint64)
+        index = np.full((*self._per_shard, 2), MISSING, dtype=np.uint64)
         parts: list[Any] = []
         offset = 0 if self._index_at_end else self._index_size
         for local in morton_order_iter(self._per_shard):
@@ -253,7 +171,7 @@ class ChunkWriter:
             parts.append(data)
         if not parts:
             return None
-        encoded = self._index_encoder.encode(index).as_numpy_array()
+        encoded = self._index_chain.encode(index).as_numpy_array()
         if len(encoded) != self._index_size:
             raise RuntimeError("the shard index encodes to an unexpected size")
         if self._index_at_end:
@@ -294,7 +212,7 @@ class ChunkWriter:
         )
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        normal = _plain_region(key, self.shape)
+        normal = plain_region(key, self.shape)
         if normal is None or self._fallback or not OPTIONS["chunk_writer"]:
             self.array[key] = value
             return
@@ -320,17 +238,7 @@ class ChunkWriter:
         succeeds, the internals used here have changed: zarr-python writes this array from
         then on."""
         self.array[key] = value  # raises zarr-python's own error for bad input
-        self._fallback = True
-        global _WARNED
-        if not _WARNED:
-            _WARNED = True
-            emit_user_level_warning(
-                f"xarray-ngff's chunk writer failed where zarr-python {zarr.__version__} "
-                f"did not ({type(err).__name__}: {err}); arrays that fail so are written "
-                "through zarr-python (slower, same bytes). Please report this with your zarr "
-                "version; xn.set_options(chunk_writer=False) turns the writer off.",
-                NgffWarning,
-            )
+        self._fell_back(err)
 
 
 def writable(array: zarr.Array) -> ChunkWriter | zarr.Array:

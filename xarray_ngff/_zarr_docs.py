@@ -96,15 +96,6 @@ def explain(
         except (ValueError, UnicodeDecodeError) as err:
             return MetadataError(f"{key} is not valid JSON: {err}", store=name, path=where)
     for key, doc in docs.items():
-        if key == ".zattrs":
-            if not isinstance(doc, dict):
-                return MetadataError(
-                    f"{key} must hold a JSON object, got {json_value(doc)}",
-                    store=name,
-                    path=where,
-                    field=key,
-                )
-            continue
         if not isinstance(doc, dict):
             return MetadataError(
                 f"{key} must hold a JSON object, got {json_value(doc)}",
@@ -112,6 +103,8 @@ def explain(
                 path=where,
                 field=key,
             )
+        if key == ".zattrs":
+            continue  # attributes are the OME metadata's to check, not zarr's
         for (k, field), (types, allowed) in _FIELDS.items():
             if k != key or field not in doc:
                 continue

@@ -285,6 +285,28 @@ def _matrix(value: Any, what: str, *, store, path, where: str) -> tuple[tuple[fl
     return rows
 
 
+def _child_list(body: Mapping[str, Any], kind: str, field: str, kw: dict) -> list:
+    """The non-empty ``transformations`` list of a sequence or byDimension."""
+    items = body.get("transformations")
+    if not isinstance(items, list) or not items:
+        raise MetadataError(
+            f"{kind} needs a non-empty 'transformations' list",
+            field=f"{field}.transformations",
+            **kw,
+        )
+    return items
+
+
+def _respelled(raw: Mapping[str, Any], where: str, notes: list[str]) -> dict[str, Any]:
+    """A copy of ``raw`` with pre-release key spellings renamed, each noted in ``notes``."""
+    body = dict(raw)
+    for old, new in _SNAKE.items():
+        if old in body and new not in body:
+            notes.append(f"{where}: key {old!r} is a pre-release spelling of {new!r}")
+            body[new] = body.pop(old)
+    return body
+
+
 def parse_transform(
     raw: Any,
     *,
@@ -309,11 +331,7 @@ def parse_transform(
     kw = dict(store=store, path=path)
     if not isinstance(raw, Mapping):
         raise MetadataError(f"a transformation must be an object, got {raw!r}", field=field, **kw)
-    body = dict(raw)
-    for old, new in _SNAKE.items():
-        if old in body and new not in body:
-            notes.append(f"{field}: key {old!r} is a pre-release spelling of {new!r}")
-            body[new] = body.pop(old)
+    body = _respelled(raw, field, notes)
     kind = body.get("type")
     if kind not in TRANSFORM_TYPES:
         raise MetadataError(
@@ -362,13 +380,7 @@ def parse_transform(
         if tpath is None:
             raise MetadataError(f"{kind} needs a 'path' to its field", field=field, **kw)
     elif kind == "sequence":
-        items = body.get("transformations")
-        if not isinstance(items, list) or not items:
-            raise MetadataError(
-                "sequence needs a non-empty 'transformations' list",
-                field=f"{field}.transformations",
-                **kw,
-            )
+        items = _child_list(body, kind, field, kw)
         children = tuple(
             parse_transform(t, field=f"{field}.transformations[{i}]", lenient=notes, **kw)
             for i, t in enumerate(items)
@@ -381,23 +393,13 @@ def parse_transform(
             pair.append(parse_transform(body[key], field=f"{field}.{key}", lenient=notes, **kw))
         children = tuple(pair)
     elif kind == "byDimension":
-        items = body.get("transformations")
-        if not isinstance(items, list) or not items:
-            raise MetadataError(
-                "byDimension needs a non-empty 'transformations' list",
-                field=f"{field}.transformations",
-                **kw,
-            )
+        items = _child_list(body, kind, field, kw)
         kids, pairs = [], []
         for i, item in enumerate(items):
             where = f"{field}.transformations[{i}]"
             if not isinstance(item, Mapping):
                 raise MetadataError("must be an object", field=where, **kw)
-            item = dict(item)
-            for old, new in _SNAKE.items():
-                if old in item and new not in item:
-                    notes.append(f"{where}: key {old!r} is a pre-release spelling of {new!r}")
-                    item[new] = item.pop(old)
+            item = _respelled(item, where, notes)
             inner = item.get("transformation")
             if inner is None and "type" in item:  # drafts put the child inline
                 notes.append(f"{where}: child given inline; 0.6 nests it under 'transformation'")
