@@ -119,7 +119,9 @@ def _check_level1(out: str, ms, ndim: int) -> None:
     import zarr
 
     corner = (slice(0, 16), slice(0, 64), slice(0, 64))[-ndim:]
-    written = zarr.open_array(out, path="scale1/image", mode="r")[corner]
+    attrs = dict(zarr.open_group(out, mode="r").attrs)
+    level1 = attrs["ome"]["multiscales"][0]["datasets"][1]["path"]  # as stored (layout)
+    written = zarr.open_array(out, path=level1, mode="r")[corner]
     np.testing.assert_array_equal(written, ms["scale1"]["image"].data[corner].compute())
 
 

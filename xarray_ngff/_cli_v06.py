@@ -71,13 +71,20 @@ def validate_json_document(path: str, as_json: bool, quiet: bool) -> int:
     if "zarr_format" in doc and isinstance(doc.get("attributes"), dict):
         doc = doc["attributes"]
     doc = {k: v for k, v in doc.items() if k != "_conformance"}
-    problems = validate_attrs(doc)
+    return report_problems(path, validate_attrs(doc), as_json, quiet)
+
+
+def report_problems(
+    label: str, problems: list[str], as_json: bool, quiet: bool, **head: Any
+) -> int:
+    """Print a validation verdict (text, or ``{..head, "valid", "problems"}`` as JSON) and
+    return the exit status: 0 valid, 1 problems."""
     if as_json:
-        print(json.dumps({"valid": not problems, "problems": problems}, indent=2))
+        print(json.dumps({**head, "valid": not problems, "problems": problems}, indent=2))
     elif problems:
-        print(f"{path}: {len(problems)} problem(s)")
+        print(f"{label}: {len(problems)} problem(s)")
         for problem in problems:
             print(f"  - {problem}")
     elif not quiet:
-        print(f"{path}: valid")
+        print(f"{label}: valid")
     return EXIT_PROBLEMS if problems else EXIT_OK

@@ -39,7 +39,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ._cli_v06 import add_transform_parser, run_transform, validate_json_document
+from ._cli_v06 import add_transform_parser, report_problems, run_transform, validate_json_document
 from ._codecs import CODEC_NAMES as COMPRESSORS
 from ._codecs import named_compressors
 from .errors import NgffError
@@ -875,15 +875,7 @@ def _run_validate(args: argparse.Namespace, quiet: bool) -> int:
     if store.endswith(".json") and pathlib.Path(store).is_file():
         return validate_json_document(store, args.json, quiet)
     problems = list(validate_store(store, storage_options=_storage_options(args.storage_options)))
-    if args.json:
-        print(json.dumps({"store": store, "valid": not problems, "problems": problems}, indent=2))
-    elif problems:
-        print(f"{store}: {len(problems)} problem(s)")
-        for problem in problems:
-            print(f"  - {problem}")
-    elif not quiet:
-        print(f"{store}: valid")
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    return report_problems(store, problems, args.json, quiet, store=store)
 
 
 # Library errors name the parameter (field=); convert's input options report their flag.
