@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MetadataError, NotOmeZarrError
-from .model import SUPPORTED_WRITE
 from .parse import normalize_version, ome_attrs
+from .versions import writable_version
 
 __all__ = [
     "PlateAcquisition",
@@ -352,13 +352,7 @@ def parse_well(attrs: Mapping[str, Any], *, store=None, path: str | None = None)
 
 
 def _check_write_version(version: str) -> None:
-    from ..errors import UnsupportedVersionError
-
-    if version not in SUPPORTED_WRITE:
-        raise UnsupportedVersionError(
-            f"cannot write OME-NGFF version {version!r}; choose one of {SUPPORTED_WRITE}",
-            field="version",
-        )
+    writable_version(version)  # the version table's one refusal, as for images
 
 
 def plate_attrs(plate: PlateMetadata, version: str) -> dict[str, Any]:
