@@ -14,9 +14,9 @@ from typing import Any
 from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
 
-from .errors import MetadataError, NgffError, NotOmeZarrError
+from .errors import MetadataError, NgffError, NotOmeZarrError, json_type, json_value
 
-__all__ = ["explain", "json_value"]
+__all__ = ["explain"]
 
 _KEYS = ("zarr.json", ".zgroup", ".zarray", ".zattrs")
 # (key, field): expected JSON types, allowed values (None: any)
@@ -39,36 +39,6 @@ _FIELDS: dict[tuple[str, str], tuple[tuple[str, ...], tuple[Any, ...] | None]] =
     (".zarray", "filters"): (("array", "null"), None),
     (".zarray", "order"): (("string",), ("C", "F")),
 }
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def json_value(value: Any) -> str:
-    """A value as JSON with its JSON type, for messages.
-
-    Examples
-    --------
-    >>> json_value("2"), json_value([3]), json_value(None)
-    ('"2" (a string)', '[3] (an array)', 'null (a null)')
-    """
-    kind = _json_type(value)
-    article = "an" if kind[0] in "aeiou" else "a"
-    text = json.dumps(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({article} {kind})"
 
 
 def _read(store: Any, key: str) -> bytes | None:
@@ -109,7 +79,7 @@ def explain(
             if k != key or field not in doc:
                 continue
             value = doc[field]
-            if _json_type(value) not in types or (allowed is not None and value not in allowed):
+            if json_type(value) not in types or (allowed is not None and value not in allowed):
                 want = (
                     " or ".join(json.dumps(a) for a in allowed)
                     if allowed

@@ -8,6 +8,9 @@ offending metadata field, and print them in the message.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 __all__ = [
     "NgffError",
     "InvalidDimsError",
@@ -157,3 +160,37 @@ class InputError(NgffError):
 
 class UnsupportedInputError(InputError):
     """An input whose format or layout ``convert`` cannot read."""
+
+
+# -- quoting values in messages ---------------------------------------------------------------
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a parsed JSON value (``"string"``, ``"array"``, …)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def json_value(value: Any) -> str:
+    """A value as JSON with its JSON type, for messages.
+
+    Examples
+    --------
+    >>> json_value("2"), json_value([3]), json_value(None)
+    ('"2" (a string)', '[3] (an array)', 'null (a null)')
+    """
+    kind = json_type(value)
+    article = "an" if kind[0] in "aeiou" else "a"
+    text = json.dumps(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({article} {kind})"

@@ -46,7 +46,8 @@ Examples
 
 from __future__ import annotations
 
-from ._inputs import (
+from . import _inputs
+from ._inputs import (  # noqa: F401 - re-exported
     TIFF_SUFFIXES,
     InputImage,
     check_dims_arg,
@@ -58,14 +59,4 @@ from ._inputs import (
     relabel,
 )
 
-__all__ = [
-    "InputImage",
-    "open_input",
-    "read_tiff",
-    "read_imageio",
-    "read_zarr",
-    "relabel",
-    "levels_to_multiscales",
-    "TIFF_SUFFIXES",
-    "check_dims_arg",
-]
+__all__ = list(_inputs.__all__)  # the public names, listed once in the package

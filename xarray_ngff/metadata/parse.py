@@ -6,8 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .._zarr_docs import json_value
-from ..errors import MetadataError, NotOmeZarrError, UnsupportedVersionError
+from ..errors import MetadataError, NotOmeZarrError, UnsupportedVersionError, json_value
 from .geometry import compose_axis_aligned
 from .model import SUPPORTED_READ, Axis, Dataset, Multiscale
 from .parse_v06 import parse_v06_entry
