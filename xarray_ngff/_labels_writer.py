@@ -27,7 +27,7 @@ import zarr.storage
 
 from ._axes import AXIS_NAMES_ATTR
 from ._compute import done, run
-from ._sources import Location, find_sources, local_location, location_of_store, relation
+from ._sources import child_location, find_sources, local_location, location_of_store, relation
 from ._targets import Target
 from ._warn import emit_user_level_warning
 from .errors import NgffError, NgffWarning, StoreExistsError, WriteError
@@ -349,11 +349,7 @@ def _reads_label(arrays: Sequence[Any], target: Target, label_path: str) -> bool
     the sources live, see :mod:`xarray_ngff._sources`)."""
     if target.location is None:
         return False
-    base = target.location
-    if base.scheme == "file":
-        where = local_location(os.path.join(base.path, label_path))
-    else:
-        where = Location(base.scheme, posixpath.join(base.path, label_path).lstrip("/"))
+    where = child_location(target.location, label_path)
     return relation(where, find_sources(*arrays)) is not None
 
 

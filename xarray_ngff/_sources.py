@@ -72,7 +72,8 @@ def local_location(path: str | os.PathLike) -> Location:
     return Location("file", os.path.realpath(os.path.expanduser(os.fspath(path))))
 
 
-def _join(base: Location, sub: str) -> Location:
+def child_location(base: Location, sub: str) -> Location:
+    """The location ``sub`` (a ``/``-separated store path) below ``base``."""
     sub = sub.strip("/")
     if not sub:
         return base
@@ -122,7 +123,7 @@ def _tensorstore_location(arr: Any) -> Location | None:
 
 def _record(obj: Any) -> Location | None:
     if isinstance(obj, zarr.Array):
-        return _join(location_of_store(obj.store_path.store), obj.store_path.path)
+        return child_location(location_of_store(obj.store_path.store), obj.store_path.path)
     kind = type(obj)
     if kind.__module__.startswith("tensorstore") and kind.__name__ == "TensorStore":
         return _tensorstore_location(obj)
