@@ -25,7 +25,7 @@ import numpy as np
 import xarray as xr
 
 import xarray_ngff as xn
-from xarray_ngff.hcs import open_plate_tree, synthetic_plate
+from xarray_ngff._hcs import open_plate_tree, synthetic_plate
 
 
 def best(fn, repeat: int) -> tuple[float, object]:

@@ -188,7 +188,7 @@ def reference_pyramid(volume: np.ndarray, scale_factors: list[int]) -> list[np.n
     block mean, round back to the source dtype, for each level in turn."""
     import scipy.ndimage as ndi
 
-    from xarray_ngff.methods import gaussian_sigma
+    from xarray_ngff._methods import gaussian_sigma
 
     levels = [volume]
     previous = 1

@@ -202,7 +202,7 @@ def _available(target: str) -> bool:
 def _cli_help(command: str) -> str:
     import argparse
 
-    from xarray_ngff.cli import build_parser
+    from xarray_ngff._cli import build_parser
 
     parser = build_parser()
     if command:

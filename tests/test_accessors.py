@@ -5,8 +5,8 @@ import pytest
 import xarray as xr
 
 import xarray_ngff as xn
-from xarray_ngff import image as image_mod
-from xarray_ngff import pyramid as pyramid_mod
+from xarray_ngff import _image as image_mod
+from xarray_ngff import _pyramid as pyramid_mod
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import zarr
 
-from xarray_ngff import cli
-from xarray_ngff.cli import (
+from xarray_ngff import _cli as cli
+from xarray_ngff._cli import (
     CliError,
     describe_store,
     main,
@@ -289,7 +289,7 @@ def test_info_plain_text_without_rich(capsys, tmp_path, monkeypatch):
 
 @pytest.fixture
 def writer():
-    return importlib.import_module("xarray_ngff.writer")
+    return importlib.import_module("xarray_ngff._writer")
 
 
 def _ome_tiff(path):
@@ -316,7 +316,7 @@ def _ome_tiff(path):
 
 
 def test_done_when_ome_tiff_convert_info_validate(capsys, tmp_path, writer):
-    importlib.import_module("xarray_ngff.validate")
+    importlib.import_module("xarray_ngff._validate")
     tif = tmp_path / "scan.ome.tif"
     data = _ome_tiff(tif)
     out_path = tmp_path / "scan.ome.zarr"
@@ -337,7 +337,7 @@ def test_done_when_ome_tiff_convert_info_validate(capsys, tmp_path, writer):
     assert "channels: DAPI, Alexa 488" in out and "scale z=2 y=0.325 x=0.325" in out
     code, out, _ = run(capsys, "validate", out_path)
     assert (code, out.strip()) == (0, f"{out_path}: valid")
-    reader = importlib.import_module("xarray_ngff.reader")
+    reader = importlib.import_module("xarray_ngff._reader")
     back = reader.from_ngff_zarr(out_path).ngff.levels[0]
     np.testing.assert_array_equal(back.values, data)
 
@@ -405,7 +405,7 @@ def test_convert_options_reach_the_store(capsys, tmp_path, writer):
 
 
 def test_convert_to_04_and_reuse_stored_pyramid(capsys, tmp_path, writer):
-    importlib.import_module("xarray_ngff.reader")
+    importlib.import_module("xarray_ngff._reader")
     first = tmp_path / "a.ome.zarr"
     assert main(["convert", "--sample", "blobs_2d", str(first), "-q"]) == 0
     levels = describe_store(first)["images"][0]["levels"]
@@ -436,7 +436,7 @@ def test_convert_on_a_local_cluster(capsys, tmp_path, writer):
 
 
 def test_validate_reports_problems_with_exit_1(capsys, tmp_path, writer):
-    importlib.import_module("xarray_ngff.validate")
+    importlib.import_module("xarray_ngff._validate")
     path = tmp_path / "broken.ome.zarr"
     assert main(["convert", "--sample", "blobs_2d", str(path), "-q"]) == 0
     # break it: delete the array of the last level
@@ -461,7 +461,7 @@ def test_cli_module_imports_without_extras():
 
 
 def test_one_line_errors_keep_their_notes():
-    from xarray_ngff.cli import _one_line
+    from xarray_ngff._cli import _one_line
     from xarray_ngff.errors import NgffError
 
     err = NgffError("dims are wrong", field="dims")

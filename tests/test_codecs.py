@@ -7,8 +7,8 @@ import numcodecs
 import pytest
 import zarr.codecs
 
+from xarray_ngff._cli import COMPRESSORS, make_compressors
 from xarray_ngff._codecs import CODEC_NAMES, codec_for, named_compressors, resolve_compressors
-from xarray_ngff.cli import COMPRESSORS, make_compressors
 from xarray_ngff.errors import UnsupportedVersionError, WriteError
 
 

@@ -107,7 +107,7 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
 
 
 def test_readme_python_example_runs(tmp_path, monkeypatch):
-    importlib.import_module("xarray_ngff.writer")
+    importlib.import_module("xarray_ngff._writer")
     importlib.import_module("xarray_ngff.backend")
     text = (ROOT / "README.md").read_text()
     block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
@@ -145,7 +145,7 @@ def test_cli_extra_holds_what_validate_needs():
 
 def test_install_lines_work_from_a_clone():
     texts = {p: p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]}
-    texts[ROOT / "xarray_ngff" / "cli.py"] = (ROOT / "xarray_ngff" / "cli.py").read_text()
+    texts[ROOT / "xarray_ngff" / "_cli.py"] = (ROOT / "xarray_ngff" / "_cli.py").read_text()
     found = 0
     for path, text in texts.items():
         for m in re.finditer(r'pip install (?:-e )?("[^"]+"|\S+)', text):

@@ -8,8 +8,8 @@ import zarr
 from ngff_stores import write_image, write_labels, write_v03_odd_levels
 
 import xarray_ngff as xn
-from xarray_ngff.cli import describe_store
-from xarray_ngff.reader import from_ngff_zarr
+from xarray_ngff._cli import describe_store
+from xarray_ngff._reader import from_ngff_zarr
 
 
 def _translation_then_scale(path, version: str = "0.4"):
@@ -133,7 +133,7 @@ def test_reader_info_and_validator_agree_on_suite_stores(tmp_path):
 
     import xarray as xr
 
-    from xarray_ngff.validate import _guess_kind
+    from xarray_ngff._validate import _guess_kind
 
     stores = itertools.chain(_suite_stores(tmp_path), _more_suite_stores(tmp_path))
     for name, path in stores:

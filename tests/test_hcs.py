@@ -14,8 +14,8 @@ import xarray as xr
 import zarr
 
 import xarray_ngff as xn
+from xarray_ngff._hcs import HcsPlateWriter, open_plate_tree, synthetic_plate
 from xarray_ngff.errors import NgffError, PlateError, StoreExistsError, ValidationError
-from xarray_ngff.hcs import HcsPlateWriter, open_plate_tree, synthetic_plate
 
 
 def _pixels(r: int, c: int, f: int, shape=(2, 16, 16)) -> np.ndarray:

@@ -17,7 +17,7 @@ from xarray_ngff._hierarchy import (
     label_names,
     node_kind,
 )
-from xarray_ngff.store import open_store
+from xarray_ngff._store import open_store
 
 
 @pytest.mark.parametrize(("first", "second"), itertools.combinations(PRECEDENCE, 2))
@@ -41,7 +41,7 @@ def test_not_ome():
 
 
 def test_reader_kinds_follow_node_kind(tmp_path):
-    from xarray_ngff.reader import _kind
+    from xarray_ngff._reader import _kind
 
     path = tmp_path / "c.ome.zarr"
     zarr.open_group(path, mode="w", zarr_format=2)
@@ -79,7 +79,7 @@ def test_label_names_listed_or_found(tmp_path):
 
 
 def test_synthetic_plate_moved_to_datasets():
-    from xarray_ngff import hcs
+    from xarray_ngff import _hcs as hcs
 
     assert hcs.synthetic_plate is xn.datasets.synthetic_plate
     plate = xn.datasets.synthetic_plate(rows=1, columns=1, fields=1, shape=(4, 4), dims=("y", "x"))

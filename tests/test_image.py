@@ -9,8 +9,8 @@ import xarray as xr
 import zarr
 
 import xarray_ngff as xn
+from xarray_ngff._image import check_regular_grid, image_axes, ngff_order
 from xarray_ngff.errors import InvalidDimsError, InvalidGeometryError, NgffError, UnitWarning
-from xarray_ngff.image import check_regular_grid, image_axes, ngff_order
 
 
 def test_defaults_follow_the_seed():

@@ -1,4 +1,4 @@
-"""Input readers of the command line (xarray_ngff.inputs): TIFF family, imageio, Zarr."""
+"""Input readers of the command line (xarray_ngff._inputs): TIFF family, imageio, Zarr."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 import zarr
 
 import xarray_ngff as xn
+from xarray_ngff._inputs import levels_to_multiscales, open_input, read_tiff, relabel
 from xarray_ngff.errors import InputError, InvalidDimsError, NgffError, UnsupportedInputError
-from xarray_ngff.inputs import levels_to_multiscales, open_input, read_tiff, relabel
 
 tifffile = pytest.importorskip("tifffile")
 iio = pytest.importorskip("imageio.v3")
@@ -237,7 +237,7 @@ def test_relabel_carries_geometry_through_levels():
 
 
 def test_ome_zarr_input_through_reader(tmp_path):
-    importlib.import_module("xarray_ngff.reader")
+    importlib.import_module("xarray_ngff._reader")
     nz = pytest.importorskip("ngff_zarr")
     img = nz.to_ngff_image(
         _ramp((16, 24)),

@@ -17,29 +17,27 @@ import pytest
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "xarray_ngff"
 
-# (importer, module, name): private names imported from a module whose own name is public.
-# It goes when the labels writer reads levels through the image-reading layer (issue 12).
-ALLOWED_PRIVATE = {
-    ("xarray_ngff._labels_writer", "xarray_ngff.reader", "_image_levels"),
-}
+# (importer, module, name): private names imported from a module whose own name is public
+# (empty: every module but the public surface is now an _module).
+ALLOWED_PRIVATE: set[tuple[str, str, str]] = set()
 
 # (importer, imported): import edges that point back up the layers. Without them the graph
 # has no cycle. All are imports inside functions today, so they work, but each ties two layers.
 ALLOWED_BACK_EDGES = {
     # reader is image reading *and* the dispatcher to plates: goes when dispatch moves out
-    ("xarray_ngff.reader", "xarray_ngff.hcs"),
+    ("xarray_ngff._reader", "xarray_ngff._hcs"),
     # the public re-export of the plate writer from the plate reader (users and the HCS
-    # notebook import to_hcs_zarr from xarray_ngff.hcs): goes with a deprecation cycle
-    ("xarray_ngff.hcs", "xarray_ngff.hcs_writer"),
+    # notebook import to_hcs_zarr from xarray_ngff._hcs): goes with a deprecation cycle
+    ("xarray_ngff._hcs", "xarray_ngff._hcs_writer"),
     # to_ngff_zarr writes labels= through the labels writer, which plans, creates and finalises
     # each label with the writer's public prepare_image/image_stored/image_finalize (targets,
     # compute helpers and the staged pyramid have left writer.py): goes if that image plan
     # moves below both writers
-    ("xarray_ngff.writer", "xarray_ngff._labels_writer"),
+    ("xarray_ngff._writer", "xarray_ngff._labels_writer"),
     # the compat layer sits above the core; the core recognises compat objects (as_native)
     # and ngff-zarr's Methods enum: goes when compat registers its types with the core
     ("xarray_ngff._bridge", "xarray_ngff.compat"),
-    ("xarray_ngff.pyramid", "xarray_ngff.compat"),
+    ("xarray_ngff._pyramid", "xarray_ngff.compat"),
     # NgffImage/NgffMultiscales methods that read and write: inside compat, one way round
     ("xarray_ngff.compat._image", "xarray_ngff.compat._io"),
 }
@@ -133,14 +131,14 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_graph_sees_the_package():
     # guards the checks below against passing on an empty or misread graph
     graph = import_graph()
-    assert {"xarray_ngff.reader", "xarray_ngff._hierarchy", "xarray_ngff._inputs._tiff"} <= set(
+    assert {"xarray_ngff._reader", "xarray_ngff._hierarchy", "xarray_ngff._inputs._tiff"} <= set(
         graph
     )
-    assert "xarray_ngff._hierarchy" in graph["xarray_ngff.reader"]
-    assert "xarray_ngff.metadata.parse" in graph["xarray_ngff._hierarchy"]
+    assert "xarray_ngff._hierarchy" in graph["xarray_ngff._reader"]
+    assert "xarray_ngff._metadata.parse" in graph["xarray_ngff._hierarchy"]
     # ``from ..reader import name`` (two dots) and ``from . import module``
-    assert ("xarray_ngff.reader", "from_ngff_zarr") in set(_imports("xarray_ngff._inputs._zarr"))
-    assert ("xarray_ngff.hcs_writer", None) in set(_imports("xarray_ngff.hcs"))
+    assert ("xarray_ngff._reader", "from_ngff_zarr") in set(_imports("xarray_ngff._inputs._zarr"))
+    assert ("xarray_ngff._hcs_writer", None) in set(_imports("xarray_ngff._hcs"))
 
 
 def test_no_private_names_cross_modules():
@@ -177,8 +175,8 @@ def test_cleaned_modules_stay_clean():
     # the layers this issue made: they import nothing above themselves
     graph = import_graph()
     low = {"xarray_ngff._util", "xarray_ngff._hierarchy"}
-    above = {"xarray_ngff.reader", "xarray_ngff.hcs", "xarray_ngff.validate", "xarray_ngff.cli"}
+    above = {"xarray_ngff._reader", "xarray_ngff._hcs", "xarray_ngff._validate", "xarray_ngff._cli"}
     for module in low:
         assert not graph[module] & above, (module, graph[module] & above)
-    assert "xarray_ngff.hcs" not in graph["xarray_ngff.hcs_writer"]
-    assert "xarray_ngff.reader" not in graph["xarray_ngff.validate"]
+    assert "xarray_ngff._hcs" not in graph["xarray_ngff._hcs_writer"]
+    assert "xarray_ngff._reader" not in graph["xarray_ngff._validate"]

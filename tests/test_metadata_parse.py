@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from xarray_ngff._metadata import parse_multiscales
+from xarray_ngff._metadata.bf2raw import bf2raw_layout, bf2raw_series
+from xarray_ngff._metadata.labels import parse_image_label, parse_labels_group
 from xarray_ngff.errors import MetadataError, NotOmeZarrError, UnsupportedVersionError
-from xarray_ngff.metadata import parse_multiscales
-from xarray_ngff.metadata.bf2raw import bf2raw_layout, bf2raw_series
-from xarray_ngff.metadata.labels import parse_image_label, parse_labels_group
 
 
 def test_v01_default_axes_and_suffix_versions():

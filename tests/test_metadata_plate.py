@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from xarray_ngff.errors import MetadataError, NotOmeZarrError, UnsupportedVersionError
-from xarray_ngff.metadata.plate import (
+from xarray_ngff._metadata.plate import (
     PlateAcquisition,
     PlateColumn,
     PlateMetadata,
@@ -22,6 +21,7 @@ from xarray_ngff.metadata.plate import (
     well_attrs,
     well_problems,
 )
+from xarray_ngff.errors import MetadataError, NotOmeZarrError, UnsupportedVersionError
 
 # The 0.4 suites list rows ["1"] and columns ["A"] with well path "A/1" (column before row);
 # 0.5 fixed the cases ("Fix test cases in v0.5"). Our structural rule (and ome-zarr-models)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from xarray_ngff.methods import (
+from xarray_ngff._methods import (
     _gaussian_correlate,
     gaussian_radius,
     gaussian_reduce_pieces,
@@ -16,7 +16,7 @@ from xarray_ngff.methods import (
     reduce_block,
     window_kernel,
 )
-from xarray_ngff.pyramid import _downsample
+from xarray_ngff._pyramid import _downsample
 
 
 def _random(shape: tuple[int, ...], dtype: str, seed: int = 0) -> np.ndarray:
@@ -135,7 +135,7 @@ def test_source_smaller_than_radius():
 
 def test_block_inside_one_piece_reads_a_view():
     """A box that one piece covers is read without a copy, with the same result."""
-    from xarray_ngff.methods import _Mosaic
+    from xarray_ngff._methods import _Mosaic
 
     x = _random((40, 40, 40), "uint16")
     mosaic = _Mosaic([x[:20], x[20:]], [(0, 0, 0), (20, 0, 0)], x.shape)

@@ -12,8 +12,8 @@ import pytest
 import zarr
 
 import xarray_ngff as xn
+from xarray_ngff._hcs import open_plate_tree
 from xarray_ngff.errors import StoreExistsError, UnsupportedVersionError
-from xarray_ngff.hcs import open_plate_tree
 
 PIXELS = np.random.default_rng(3).integers(0, 4000, (24, 32)).astype("uint16")
 
@@ -127,7 +127,7 @@ def test_plate_ozx(tmp_path):
 
 
 def test_cli_converts_an_archive_onto_itself(tmp_path, capsys):
-    from xarray_ngff.cli import main
+    from xarray_ngff._cli import main
 
     path = tmp_path / "img.ozx"
     xn.to_ngff_zarr(path, _pyramid())

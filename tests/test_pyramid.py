@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import xarray_ngff as xn
+from xarray_ngff._methods import gaussian_sigma
+from xarray_ngff._pyramid import normalize_chunks, plan_scale_factors
 from xarray_ngff.errors import (
     InvalidChunksError,
     InvalidDimsError,
@@ -21,8 +23,6 @@ from xarray_ngff.errors import (
     InvalidScaleFactorsError,
     NgffError,
 )
-from xarray_ngff.methods import gaussian_sigma
-from xarray_ngff.pyramid import normalize_chunks, plan_scale_factors
 
 
 def _raising_scheduler(dsk, keys, **kwargs):

@@ -15,6 +15,7 @@ import zarr.storage
 from ngff_stores import write_image, write_labels, write_v03_odd_levels
 
 import xarray_ngff as xn
+from xarray_ngff._reader import from_ngff_zarr, open_ngff_groups
 from xarray_ngff.errors import (
     InvalidDimsError,
     MetadataError,
@@ -24,7 +25,6 @@ from xarray_ngff.errors import (
     PlateError,
     UnsupportedVersionError,
 )
-from xarray_ngff.reader import from_ngff_zarr, open_ngff_groups
 
 SHAPE5 = (1, 2, 3, 8, 12)
 
@@ -213,7 +213,7 @@ def test_labels(tmp_path, version):
     assert body["image-label"]["colors"][0]["rgba"] == [255, 0, 0, 255]
     # the image's own levels are unaffected by the labels subtree
     assert [lvl.shape for lvl in tree.ngff.levels] == [(8, 12), (4, 6)]
-    from xarray_ngff.labels import image_label
+    from xarray_ngff._labels import image_label
 
     info = image_label(cells)
     assert info.colors == {1: (255, 0, 0, 255)}
@@ -257,7 +257,7 @@ def test_bioformats2raw_every_series(tmp_path, listed):
 
 
 def test_plate_root_is_refused_with_real_field_paths(tmp_path):
-    from xarray_ngff.hcs import HcsPlateWriter  # noqa: F401  (plates need the hcs module)
+    from xarray_ngff._hcs import HcsPlateWriter  # noqa: F401  (plates need the hcs module)
 
     path = tmp_path / "p.ome.zarr"
     ms = xn.to_multiscales(np.zeros((8, 8), "uint8"), scale_factors=[2])

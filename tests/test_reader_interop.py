@@ -9,7 +9,7 @@ import pytest
 import zarr
 
 import xarray_ngff as xn
-from xarray_ngff.reader import from_ngff_zarr
+from xarray_ngff._reader import from_ngff_zarr
 from xarray_ngff.testing import assert_ngff_equal
 
 
@@ -115,13 +115,13 @@ def test_ome_zarr_py(tmp_path, version):
     assert cells.ngff.levels[0].dtype == np.uint8
 
 
-# -- round trip with our own writer (runs once xarray_ngff.writer is merged) ---------------
+# -- round trip with our own writer (runs once xarray_ngff._writer is merged) ---------------
 
 
 @pytest.mark.parametrize("version", ["0.4", "0.5"])
 @pytest.mark.parametrize("method", ["gaussian", "mean", "nearest", "mode", "min", "max"])
 def test_round_trip(tmp_path, version, method):
-    writer = importlib.import_module("xarray_ngff.writer")
+    writer = importlib.import_module("xarray_ngff._writer")
     data = _ramp((2, 16, 24), "uint8")
     image = xn.to_ngff_image(
         data,

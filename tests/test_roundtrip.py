@@ -11,8 +11,8 @@ import xarray as xr
 import xarray_ngff as xn
 from xarray_ngff.testing import assert_ngff_equal
 
-writer = importlib.import_module("xarray_ngff.writer")
-reader = importlib.import_module("xarray_ngff.reader")
+writer = importlib.import_module("xarray_ngff._writer")
+reader = importlib.import_module("xarray_ngff._reader")
 
 VERSIONS = [("0.4", None), ("0.5", None), ("0.5", 2)]
 

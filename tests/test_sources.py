@@ -15,6 +15,8 @@ import xarray as xr
 import zarr
 
 import xarray_ngff as xn
+from xarray_ngff._cli import main
+from xarray_ngff._hcs import open_plate_tree
 from xarray_ngff._sources import (
     Location,
     find_sources,
@@ -22,9 +24,7 @@ from xarray_ngff._sources import (
     location_of_store,
     relation,
 )
-from xarray_ngff.cli import main
 from xarray_ngff.errors import NgffError, WriteError
-from xarray_ngff.hcs import open_plate_tree
 
 PIXELS = np.random.default_rng(7).integers(0, 4000, (24, 32)).astype("uint16")
 

@@ -11,9 +11,9 @@ import zarr
 import zarr.storage
 from ngff_stores import write_image, write_labels
 
+from xarray_ngff._reader import from_ngff_zarr
+from xarray_ngff._store import open_store
 from xarray_ngff.errors import NotOmeZarrError, StoreError
-from xarray_ngff.reader import from_ngff_zarr
-from xarray_ngff.store import open_store
 
 
 def test_local_v2_and_v3_detection(tmp_path):
@@ -76,7 +76,7 @@ def test_s3_anonymous_default(monkeypatch):
     pytest.importorskip("s3fs")
     for var in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(var, raising=False)
-    from xarray_ngff.store import _to_store
+    from xarray_ngff._store import _to_store
 
     store, name = _to_store("s3://some-bucket/img.ome.zarr", None)
     assert store.fs.anon is True and name == "s3://some-bucket/img.ome.zarr"
@@ -193,7 +193,7 @@ def test_prefetch_leaves_errors_to_the_regular_path(tmp_path):
 
 def test_plate_open_fetches_all_metadata_in_batches(tmp_path, monkeypatch):
     import xarray_ngff as xn
-    from xarray_ngff.hcs import open_plate_groups, synthetic_plate
+    from xarray_ngff._hcs import open_plate_groups, synthetic_plate
 
     path = tmp_path / "p.ome.zarr"
     xn.to_hcs_zarr(path, synthetic_plate(rows=2, columns=2, fields=2))

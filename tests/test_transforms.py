@@ -11,6 +11,8 @@ import pytest
 from v06_stores import write_field, write_scene, write_v06_image
 
 import xarray_ngff as xn
+from xarray_ngff._cli import main
+from xarray_ngff._metadata.transforms import TRANSFORM_TYPES, parse_transform
 from xarray_ngff._transform_graph import (
     NotConnectedError,
     NotInvertibleError,
@@ -18,9 +20,7 @@ from xarray_ngff._transform_graph import (
     axis_aligned,
     inverse,
 )
-from xarray_ngff.cli import main
 from xarray_ngff.errors import MetadataError, NgffError
-from xarray_ngff.metadata.transforms import TRANSFORM_TYPES, parse_transform
 
 SPEC = pathlib.Path(__file__).resolve().parents[1] / ".." / "shared" / "ngff-spec" / "0.6"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from xarray_ngff._units import SPACE_UNITS, TIME_UNITS, normalize_unit, to_pint, unit_kind
 from xarray_ngff.errors import UnitWarning
-from xarray_ngff.units import SPACE_UNITS, TIME_UNITS, normalize_unit, to_pint, unit_kind
 
 
 @pytest.mark.parametrize(

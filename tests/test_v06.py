@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from v06_stores import YX, write_v06_image
 
 import xarray_ngff as xn
-from xarray_ngff.cli import main
+from xarray_ngff._cli import main
+from xarray_ngff._transforms import TRANSFORMS_ATTR
 from xarray_ngff.errors import NgffError, UnsupportedVersionError, ValidationError
-from xarray_ngff.transforms import TRANSFORMS_ATTR
 
 WORLD = {"name": "world", "axes": YX}
 

@@ -11,9 +11,9 @@ import pytest
 import zarr
 from ngff_stores import write_image, write_labels
 
+from xarray_ngff._reader import from_ngff_zarr
+from xarray_ngff._validate import validate_attrs, validate_document, validate_store
 from xarray_ngff.errors import ValidationError
-from xarray_ngff.reader import from_ngff_zarr
-from xarray_ngff.validate import validate_attrs, validate_document, validate_store
 
 
 def _load(path: pathlib.Path):
@@ -260,7 +260,7 @@ def _broken_plates(tmp_path: pathlib.Path, version: str) -> list[pathlib.Path]:
 @pytest.mark.parametrize("version", ["0.4", "0.5"])
 def test_one_plate_validator(tmp_path, version):
     import xarray_ngff as xn
-    from xarray_ngff.validate import Problem, store_problems
+    from xarray_ngff._validate import Problem, store_problems
 
     for path in _broken_plates(tmp_path, version):
         problems = store_problems(path)

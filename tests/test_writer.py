@@ -18,6 +18,7 @@ from dask.delayed import Delayed
 
 import xarray_ngff as xn
 from xarray_ngff import datasets
+from xarray_ngff._writer import default_compressors, to_ngff_zarr
 from xarray_ngff.errors import (
     InvalidChunksError,
     InvalidDimsError,
@@ -27,7 +28,6 @@ from xarray_ngff.errors import (
     UnsupportedVersionError,
     WriteError,
 )
-from xarray_ngff.writer import default_compressors, to_ngff_zarr
 
 
 def _root_attrs(path: pathlib.Path) -> dict:
@@ -246,7 +246,7 @@ def test_dask_chunks_aligned_to_shards(tmp_path):
     data = da.from_array(np.arange(96 * 80, dtype="uint16").reshape(96, 80), chunks=(40, 30))
     ms = xn.to_multiscales(xn.to_ngff_image(data), scale_factors=[2], chunks=16)
     seen = []
-    from xarray_ngff import writer
+    from xarray_ngff import _writer as writer
 
     real = writer.da.store
 
@@ -614,7 +614,7 @@ def test_each_source_block_computed_once(tmp_path, edit):
 
 
 def test_errors_keep_their_type_and_traceback_and_gain_a_note(tmp_path, monkeypatch):
-    from xarray_ngff import writer
+    from xarray_ngff import _writer as writer
     from xarray_ngff.errors import ValidationError
 
     def refuse(*args, **kwargs):
@@ -646,8 +646,8 @@ def test_a_located_error_names_the_level_in_its_note(tmp_path):
 def test_every_writer_refuses_a_version_the_same_way(tmp_path, version):
     # one helper (metadata.versions.writable_version) words the refusal for every writer
     img = xn.to_ngff_image(np.zeros((8, 8), "uint8"))
-    from xarray_ngff.metadata.emit import image_attrs
-    from xarray_ngff.metadata.parse import parse_multiscales
+    from xarray_ngff._metadata.emit import image_attrs
+    from xarray_ngff._metadata.parse import parse_multiscales
 
     multiscale = parse_multiscales(xn.to_multiscales(img, scale_factors=[]).attrs)[1][0]
     attempts = {

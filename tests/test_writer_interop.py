@@ -137,7 +137,7 @@ def test_ome_zarr_py_reads_back(written, pyramids):
 
 
 def test_version_conversion_round_trip(tmp_path, pyramids):
-    reader = importlib.import_module("xarray_ngff.reader")
+    reader = importlib.import_module("xarray_ngff._reader")
     ms = pyramids["cells5d"]
     xn.to_ngff_zarr(tmp_path / "a.zarr", ms, version="0.4")
     a = reader.from_ngff_zarr(tmp_path / "a.zarr")

@@ -12,19 +12,26 @@ Examples
 
 from importlib.metadata import PackageNotFoundError, version
 
+# The public surface is this namespace plus the modules ``accessors``, ``backend``, ``compat``,
+# ``datasets``, ``testing`` and ``errors``; every other module is internal (leading underscore)
+# and its public functions are re-exported here.
 from . import accessors as _accessors  # noqa: F401  (registers the .ngff accessors)
-from . import datasets, labels
+from . import datasets, errors
+from ._cli import convert, describe_store
+from ._hcs import from_hcs_zarr, plate_to_dataarray
+from ._hcs_writer import HcsPlateWriter, to_hcs_zarr
+from ._image import to_ngff_image
+from ._inputs import levels_to_multiscales, open_input
+from ._labels import ImageLabel, image_label, label_names
 from ._labels_writer import add_label
 from ._options import get_options, set_options
+from ._pyramid import to_multiscales
+from ._reader import from_ngff_zarr
+from ._transforms import coordinate_systems, in_system, transform_points
+from ._units import normalize_unit
+from ._validate import validate_store
+from ._writer import to_ngff_zarr
 from .errors import NgffError, NgffWarning
-from .hcs import from_hcs_zarr, plate_to_dataarray
-from .hcs_writer import HcsPlateWriter, to_hcs_zarr
-from .image import to_ngff_image
-from .pyramid import to_multiscales
-from .reader import from_ngff_zarr
-from .transforms import transform_points
-from .validate import validate_store
-from .writer import to_ngff_zarr
 
 try:
     __version__ = version("xarray-ngff")
@@ -32,22 +39,32 @@ except PackageNotFoundError:  # pragma: no cover
     __version__ = "unknown"
 
 __all__ = [
+    "HcsPlateWriter",
+    "ImageLabel",
     "NgffError",
     "NgffWarning",
     "__version__",
     "add_label",
+    "convert",
+    "coordinate_systems",
     "datasets",
-    "labels",
+    "describe_store",
+    "errors",
+    "from_hcs_zarr",
     "from_ngff_zarr",
-    "validate_store",
+    "get_options",
+    "image_label",
+    "in_system",
+    "label_names",
+    "levels_to_multiscales",
+    "normalize_unit",
+    "open_input",
+    "plate_to_dataarray",
+    "set_options",
+    "to_hcs_zarr",
     "to_multiscales",
     "to_ngff_image",
     "to_ngff_zarr",
-    "from_hcs_zarr",
-    "to_hcs_zarr",
-    "plate_to_dataarray",
-    "HcsPlateWriter",
-    "get_options",
-    "set_options",
     "transform_points",
+    "validate_store",
 ]

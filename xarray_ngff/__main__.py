@@ -1,6 +1,6 @@
-"""``python -m xarray_ngff``: the command line (see :mod:`xarray_ngff.cli`)."""
+"""``python -m xarray_ngff``: the command line (see :mod:`xarray_ngff._cli`)."""
 
-from .cli import main
+from ._cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,6 +1,6 @@
 """``xarray-ngff transform`` and the validation of single ``.json`` attribute documents.
 
-Kept apart from :mod:`xarray_ngff.cli`, which registers them.
+Kept apart from :mod:`xarray_ngff._cli`, which registers them.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def add_transform_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 def run_transform(args: argparse.Namespace, storage_options: Any) -> int:
     """Handler of ``transform``: 0 with the coordinates, 1 not connected / not invertible."""
     from ._transform_graph import NotConnectedError, NotInvertibleError
-    from .transforms import transform_points
+    from ._transforms import transform_points
 
     try:
         points = json.loads(args.points)
@@ -59,8 +59,8 @@ def run_transform(args: argparse.Namespace, storage_options: Any) -> int:
 
 def validate_json_document(path: str, as_json: bool, quiet: bool) -> int:
     """Validate one OME attributes document (``.zattrs``/``zarr.json``/any ``.json``)."""
+    from ._validate import validate_attrs
     from ._validate_v06 import load_document
-    from .validate import validate_attrs
 
     try:
         doc = load_document(pathlib.Path(path).read_text())

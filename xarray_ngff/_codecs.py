@@ -16,8 +16,8 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
+from ._metadata.versions import writable_version
 from .errors import WriteError
-from .metadata.versions import writable_version
 
 __all__ = [
     "CODEC_NAMES",

@@ -26,11 +26,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._metadata.bf2raw import LAYOUT_KEY, bf2raw_series
+from ._metadata.labels import parse_labels_group
+from ._metadata.parse import ome_attrs
+from ._store import NgffStore, translate_errors
 from ._util import join
-from .metadata.bf2raw import LAYOUT_KEY, bf2raw_series
-from .metadata.labels import parse_labels_group
-from .metadata.parse import ome_attrs
-from .store import NgffStore, translate_errors
 
 __all__ = ["KINDS", "PRECEDENCE", "bf2raw_series_paths", "label_names", "node_kind"]
 
@@ -80,7 +80,7 @@ def bf2raw_series_paths(nstore: NgffStore, path: str) -> list[str]:
     Examples
     --------
     >>> import tempfile, zarr
-    >>> from xarray_ngff.store import open_store
+    >>> from xarray_ngff._store import open_store
     >>> d = tempfile.mkdtemp() + "/c.ome.zarr"
     >>> root = zarr.open_group(d, mode="w")
     >>> root.attrs["ome"] = {"version": "0.5", "bioformats2raw.layout": 3}

@@ -27,16 +27,16 @@ import zarr.storage
 
 from ._axes import AXIS_NAMES_ATTR
 from ._compute import done, run
+from ._image import image_scale, make_coords
+from ._metadata.labels import parse_image_label, parse_labels_group
+from ._metadata.parse import ome_attrs, parse_multiscales
+from ._metadata.versions import VERSIONS
+from ._pyramid import to_multiscales, tree_levels
 from ._sources import child_location, find_sources, local_location, location_of_store, relation
 from ._targets import Target
 from ._warn import emit_user_level_warning
+from ._writer import ImagePlan, image_finalize, image_stored, prepare_image
 from .errors import NgffError, NgffWarning, StoreExistsError, WriteError
-from .image import image_scale, make_coords
-from .metadata.labels import parse_image_label, parse_labels_group
-from .metadata.parse import ome_attrs, parse_multiscales
-from .metadata.versions import VERSIONS
-from .pyramid import to_multiscales, tree_levels
-from .writer import ImagePlan, image_finalize, image_stored, prepare_image
 
 __all__ = ["add_label", "envelope", "label_tasks", "prepare_labels"]
 
@@ -442,12 +442,12 @@ def add_label(
     >>> cells = np.zeros((32, 32), "uint8"); cells[8:16, 8:16] = 1
     >>> xn.add_label(d, "cells", cells, colors={1: (255, 0, 0, 255)})
     >>> tree = xn.from_ngff_zarr(d)
-    >>> int(tree["labels/cells/scale1"]["cells"].max()), xn.labels.image_label(
+    >>> int(tree["labels/cells/scale1"]["cells"].max()), xn.image_label(
     ...     tree["labels/cells"]).colors
     (1, {1: (255, 0, 0, 255)})
     """
-    from .reader import _image_levels
-    from .store import open_store
+    from ._reader import _image_levels
+    from ._store import open_store
 
     label_name = str(store)
     name = _check_name(name, label_name)

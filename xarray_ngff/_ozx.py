@@ -22,8 +22,8 @@ import posixpath
 import shutil
 import zipfile
 
+from ._metadata.versions import VERSIONS, WRITABLE, writable_version
 from .errors import UnsupportedVersionError
-from .metadata.versions import VERSIONS, WRITABLE, writable_version
 
 __all__ = ["is_archive", "check_archive_version", "pack", "comment"]
 

@@ -14,6 +14,12 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 
+from ._image import NGFF_DIMS, check_regular_grid, ngff_order, validate_dims
+from ._metadata.emit_v06 import check_expressible
+from ._metadata.model import Multiscale
+from ._metadata.versions import VERSIONS
+from ._pyramid import level_name, multiscale_from_levels, multiscale_from_tree
+from ._transforms import with_systems
 from .errors import (
     InvalidChunksError,
     InvalidDimsError,
@@ -21,12 +27,6 @@ from .errors import (
     NgffError,
     WriteError,
 )
-from .image import NGFF_DIMS, check_regular_grid, ngff_order, validate_dims
-from .metadata.emit_v06 import check_expressible
-from .metadata.model import Multiscale
-from .metadata.versions import VERSIONS
-from .pyramid import level_name, multiscale_from_levels, multiscale_from_tree
-from .transforms import with_systems
 
 __all__ = ["LAYOUTS", "Level", "image_multiscale", "level_path", "note_where", "prepare_levels"]
 

@@ -29,9 +29,9 @@ import numpy as np
 import xarray as xr
 
 from ._chunkread import readable
-from .image import SPATIAL_DIMS
-from .methods import WINDOW_CENTRED, gaussian_radius, reduce_block
-from .pyramid import REDUCED_FROM, reduced_from, reduced_from_level
+from ._image import SPATIAL_DIMS
+from ._methods import WINDOW_CENTRED, gaussian_radius, reduce_block
+from ._pyramid import REDUCED_FROM, reduced_from, reduced_from_level
 
 __all__ = [
     "PIECE_BYTES",

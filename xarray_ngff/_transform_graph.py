@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ._metadata.transforms import CoordinateSystem, Transform
 from .errors import NgffError
-from .metadata.transforms import CoordinateSystem, Transform
 
 __all__ = [
     "NotInvertibleError",
@@ -106,7 +106,7 @@ def apply(t: Transform, points: Any, resolve: Resolver = _no_resolver) -> np.nda
 
     Examples
     --------
-    >>> from xarray_ngff.metadata.transforms import parse_transform
+    >>> from xarray_ngff._metadata.transforms import parse_transform
     >>> t = parse_transform({"type": "sequence", "transformations": [
     ...     {"type": "translation", "translation": [0.1, 0.9]},
     ...     {"type": "scale", "scale": [2, 3]}]})
@@ -172,7 +172,7 @@ def inverse(t: Transform, resolve: Resolver = _no_resolver) -> Transform:
 
     Examples
     --------
-    >>> from xarray_ngff.metadata.transforms import parse_transform
+    >>> from xarray_ngff._metadata.transforms import parse_transform
     >>> t = parse_transform({"type": "scale", "scale": [2, 4]})
     >>> inverse(t).params["scale"]
     (0.5, 0.25)
@@ -232,7 +232,7 @@ def axis_aligned(
 
     Examples
     --------
-    >>> from xarray_ngff.metadata.transforms import parse_transform
+    >>> from xarray_ngff._metadata.transforms import parse_transform
     >>> t = parse_transform({"type": "sequence", "transformations": [
     ...     {"type": "translation", "translation": [10]}, {"type": "scale", "scale": [2]}]})
     >>> perm, s, tr = axis_aligned(t, 1)

@@ -11,8 +11,7 @@ from typing import Any
 
 import xarray as xr
 
-from . import image as _image
-from . import pyramid as _pyramid
+from . import _image, _pyramid
 from .errors import WriteError
 
 __all__ = ["NgffDataArrayAccessor", "NgffDatasetAccessor", "NgffDataTreeAccessor"]
@@ -73,8 +72,8 @@ class NgffDataArrayAccessor(_GeometryMixin):
 
     def in_system(self, name: str) -> xr.DataArray:
         """This image with coordinates in the 0.6 coordinate system ``name``; see
-        :func:`xarray_ngff.transforms.in_system`."""
-        from .transforms import in_system
+        :func:`xarray_ngff._transforms.in_system`."""
+        from ._transforms import in_system
 
         return in_system(self._obj, name)
 
@@ -130,14 +129,14 @@ class NgffDataTreeAccessor(_GeometryMixin):
     @property
     def coordinate_systems(self) -> list[dict]:
         """The 0.6 coordinate systems of this tree (name, path, axes, units); see
-        :func:`xarray_ngff.transforms.coordinate_systems`."""
-        from .transforms import coordinate_systems
+        :func:`xarray_ngff._transforms.coordinate_systems`."""
+        from ._transforms import coordinate_systems
 
         return coordinate_systems(self._obj)
 
     @property
     def metadata(self):
-        """Version-neutral :class:`~xarray_ngff.metadata.Multiscale`, geometry from coordinates."""
+        """Version-neutral :class:`~xarray_ngff._metadata.Multiscale`, geometry from coordinates."""
         return _pyramid.multiscale_from_tree(self._obj)
 
     def to_multiscales(self, scale_factors=None, method: str = "gaussian", chunks=None):
@@ -166,6 +165,6 @@ def _write(obj, store, mode: str, kwargs: dict):
             store=store,
             field="overwrite",
         )
-    from .writer import to_ngff_zarr
+    from ._writer import to_ngff_zarr
 
     return to_ngff_zarr(store, obj, overwrite=(mode == "w"), **kwargs)

@@ -1,6 +1,6 @@
 """The ``ngff`` xarray backend engine.
 
-Thin: every method calls :mod:`xarray_ngff.reader`. Arrays come back lazily indexed, with
+Thin: every method calls :mod:`xarray_ngff._reader`. Arrays come back lazily indexed, with
 ``encoding["preferred_chunks"]`` set to the stored (inner) chunks, so xarray's own ``chunks=``
 handling applies (``chunks={}`` gives dask arrays with the stored chunks).
 
@@ -20,11 +20,11 @@ from typing import Any
 import xarray as xr
 from xarray.backends import BackendEntrypoint
 
+from ._metadata.parse import parse_multiscales
+from ._pyramid import level_name
+from ._reader import open_ngff_groups, open_ngff_image_level
+from ._store import NgffStore, open_store
 from .errors import MetadataError, NgffError
-from .metadata.parse import parse_multiscales
-from .pyramid import level_name
-from .reader import open_ngff_groups, open_ngff_image_level
-from .store import NgffStore, open_store
 
 __all__ = ["NgffBackendEntrypoint", "level_of_group"]
 

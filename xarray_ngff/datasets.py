@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ._image import to_ngff_image
 from ._util import join
-from .image import to_ngff_image
 
 __all__ = [
     "blobs_2d",
@@ -182,7 +182,7 @@ def synthetic_plate(
     """
     import dask.array as da
 
-    from .pyramid import to_multiscales
+    from ._pyramid import to_multiscales
 
     row_names = [_row_name(i) for i in range(rows)]
     col_names = [str(i + 1) for i in range(columns)]

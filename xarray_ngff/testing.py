@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from .image import image_channel_names, image_scale, image_translation, image_units
-from .pyramid import tree_levels
+from ._image import image_channel_names, image_scale, image_translation, image_units
+from ._pyramid import tree_levels
 
 __all__ = ["assert_ngff_equal"]
 

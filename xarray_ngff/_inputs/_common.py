@@ -12,7 +12,7 @@ from typing import Any
 import dask.array as da
 import xarray as xr
 
-from ..image import (
+from .._image import (
     image_scale,
     image_translation,
     ngff_order,

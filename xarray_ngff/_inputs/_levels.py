@@ -8,8 +8,7 @@ from typing import Any
 
 import xarray as xr
 
-from ..errors import InvalidDimsError
-from ..image import (
+from .._image import (
     NGFF_DIMS,
     image_channel_names,
     image_scale,
@@ -17,6 +16,7 @@ from ..image import (
     image_units,
     to_ngff_image,
 )
+from ..errors import InvalidDimsError
 
 __all__ = ["check_dims_arg", "levels_to_multiscales", "relabel"]
 
@@ -84,7 +84,7 @@ def levels_to_multiscales(levels: Sequence[xr.DataArray], chunks: Any = None) ->
     levels
         NGFF images with the same dims, finest first.
     chunks
-        Dask chunks for every level (see :func:`xarray_ngff.pyramid.normalize_chunks`).
+        Dask chunks for every level (see :func:`xarray_ngff._pyramid.normalize_chunks`).
 
     Examples
     --------
@@ -96,7 +96,7 @@ def levels_to_multiscales(levels: Sequence[xr.DataArray], chunks: Any = None) ->
     >>> ms.ngff.metadata.datasets[1].scale, ms["scale1"]["image"].chunks
     ((2.0, 2.0), ((4,), (4,)))
     """
-    from ..pyramid import multiscales_tree, normalize_chunks
+    from .._pyramid import multiscales_tree, normalize_chunks
 
     name = str(levels[0].name or "image")
     dims = [str(d) for d in levels[0].dims]

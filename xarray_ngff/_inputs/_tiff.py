@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from .._image import image_units
 from ..errors import InputError, InvalidDimsError
-from ..image import image_units
 from ._common import InputImage, build_image, lazy, level_geometry, stem
 
 __all__ = ["read_tiff"]

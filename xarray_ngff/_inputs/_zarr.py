@@ -9,9 +9,9 @@ from typing import Any
 import dask.array as da
 
 from .._hierarchy import bf2raw_series_paths, node_kind
+from .._image import NGFF_DIMS
+from .._store import open_store
 from ..errors import InputError, UnsupportedInputError
-from ..image import NGFF_DIMS
-from ..store import open_store
 from ._common import InputImage, build_image, stem, to_ngff_order
 
 __all__ = ["read_zarr"]
@@ -47,7 +47,7 @@ def read_zarr(
     series: int = 0,
     storage_options: Mapping[str, Any] | None = None,
 ) -> InputImage:
-    """Read a Zarr array, or an OME-Zarr image through :mod:`xarray_ngff.reader`.
+    """Read a Zarr array, or an OME-Zarr image through :mod:`xarray_ngff._reader`.
 
     A bioformats2raw store picks image ``series``; an HCS plate is refused (read its
     images one by one).
@@ -101,7 +101,7 @@ def read_zarr(
     path = None
     if kind == "bioformats2raw":
         path = _series_path(source, series, storage_options)
-    from ..reader import from_ngff_zarr
+    from .._reader import from_ngff_zarr
 
     location = f"{source.rstrip('/')}/{path}" if path else source
     tree = from_ngff_zarr(location, storage_options=storage_options)

@@ -17,8 +17,7 @@ from typing import Any
 import dask.array as da
 import xarray as xr
 
-from .. import image as _image
-from .. import pyramid as _pyramid
+from .. import _image, _pyramid
 from ..errors import InvalidMethodError, InvalidScaleFactorsError
 from ._model import Metadata, metadata_from_multiscale
 from ._repr import Pretty
@@ -71,7 +70,7 @@ def method_name(method: Any) -> str:
     >>> method_name(Methods.ITKWASM_BIN_SHRINK), method_name("dask_image_nearest")
     ('mean', 'nearest')
     """
-    from ..methods import METHODS
+    from .._methods import METHODS
 
     if method is None:
         return "gaussian"

@@ -9,12 +9,10 @@ from typing import Any
 
 import xarray as xr
 
-from .. import hcs as _hcs
-from .. import reader as _reader
-from .. import writer as _writer
+from .. import _hcs, _reader, _writer
+from .._metadata.parse import parse_multiscales
+from .._pyramid import tree_levels as _tree_levels
 from ..errors import NgffError, ValidationError, WriteError
-from ..metadata.parse import parse_multiscales
-from ..pyramid import tree_levels as _tree_levels
 from ._image import Multiscales, NgffImage, NgffMultiscales, to_multiscales
 from ._model import Plate, WellImage, plate_from_metadata, well_from_metadata
 
@@ -149,9 +147,9 @@ def validate(
     ngff_dict: Mapping[str, Any], version: str = "0.4", model: str = "image", strict: bool = False
 ) -> None:
     """ngff-zarr's ``validate``: raise :class:`~xarray_ngff.errors.ValidationError` listing the
-    problems of one group's attributes (:func:`xarray_ngff.validate.validate_attrs`); the
+    problems of one group's attributes (:func:`xarray_ngff._validate.validate_attrs`); the
     version is the one the attributes declare. ``strict`` is accepted for compatibility."""
-    from ..validate import validate_attrs
+    from .._validate import validate_attrs
 
     problems = validate_attrs(ngff_dict, kind=model)
     if problems:

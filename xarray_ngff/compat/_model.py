@@ -2,7 +2,7 @@
 
 These are plain records: :class:`Metadata` describes a pyramid as ngff-zarr's OME-Zarr 0.4
 model does. They are views made from the version-neutral
-:class:`xarray_ngff.metadata.Multiscale` and the plate metadata; the xarray objects stay
+:class:`xarray_ngff._metadata.Multiscale` and the plate metadata; the xarray objects stay
 the source of truth, so editing a record does not change a pyramid.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..metadata.model import Multiscale
-from ..metadata.plate import PlateMetadata, WellMetadata
+from .._metadata.model import Multiscale
+from .._metadata.plate import PlateMetadata, WellMetadata
 from ._repr import Pretty
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Label images are read as ordinary multiscales images under ``labels/<name>`` of the image
 tree; their group attributes keep the original ``image-label`` block, which
-:func:`image_label` parses into an :class:`~xarray_ngff.metadata.labels.ImageLabel`. They are
+:func:`image_label` parses into an :class:`~xarray_ngff._metadata.labels.ImageLabel`. They are
 written with the ``labels=`` argument of the writers or :func:`xarray_ngff.add_label`
 (:mod:`xarray_ngff._labels_writer`).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xarray as xr
 
-from .metadata.labels import ImageLabel, parse_image_label
+from ._metadata.labels import ImageLabel, parse_image_label
 
 __all__ = ["ImageLabel", "image_label", "label_names"]
 

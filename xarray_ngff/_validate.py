@@ -39,13 +39,13 @@ import numpy as np
 
 from ._hierarchy import bf2raw_series_paths, node_kind
 from ._json_types import json_type_rules
+from ._metadata.bf2raw import LAYOUT_KEY
+from ._metadata.geometry import level_geometry
+from ._metadata.parse import normalize_version, ome_attrs, parse_multiscales
+from ._metadata.plate import parse_plate, parse_well, plate_problems, well_problems
+from ._metadata.versions import VERSIONS
+from ._store import NgffStore, open_store
 from .errors import MetadataError, MissingArrayError, NgffError, ValidationError
-from .metadata.bf2raw import LAYOUT_KEY
-from .metadata.geometry import level_geometry
-from .metadata.parse import normalize_version, ome_attrs, parse_multiscales
-from .metadata.plate import parse_plate, parse_well, plate_problems, well_problems
-from .metadata.versions import VERSIONS
-from .store import NgffStore, open_store
 
 __all__ = [
     "Problem",
@@ -245,7 +245,7 @@ def _metadata_rules(
     acquisitions: list[int] | None = None,
 ) -> tuple[str | None, list[tuple[str, str]]]:
     """(version, problems) of one document by the rules of its version. Plates and wells of
-    0.1-0.5 go through :mod:`~xarray_ngff.metadata.plate`'s rules (own rules, then
+    0.1-0.5 go through :mod:`~xarray_ngff._metadata.plate`'s rules (own rules, then
     ome-zarr-models when installed), the one set of plate rules; a well inside a plate is
     judged against the plate's ``plate_version`` and ``acquisitions``."""
     try:
@@ -571,8 +571,8 @@ class _Walker:
 
     def plate(self, path: str, attrs: Mapping[str, Any]) -> None:
         """The one set of plate rules (also behind ``from_hcs_zarr(validate=True)``): the
-        plate and well documents through :func:`~xarray_ngff.metadata.plate.plate_problems`
-        and :func:`~xarray_ngff.metadata.plate.well_problems` (own rules, then
+        plate and well documents through :func:`~xarray_ngff._metadata.plate.plate_problems`
+        and :func:`~xarray_ngff._metadata.plate.well_problems` (own rules, then
         ome-zarr-models when installed), then every listed well and field exists and every
         field is a valid image."""
         version = self.metadata(path, attrs, "plate")
@@ -647,7 +647,7 @@ class _Walker:
             self.p.add(path, "attributes", "no OME-NGFF metadata in the group attributes")
 
     def scene(self, path: str, attrs: Mapping[str, Any]) -> None:
-        from .metadata.scene import scene_image_paths
+        from ._metadata.scene import scene_image_paths
 
         self.metadata(path, attrs, "scene")
         try:

@@ -18,7 +18,7 @@ Reading
 * :func:`plate_to_dataarray` stacks one level of every field into one lazy DataArray with
   dims ``(row, column, field, *image dims)``; missing wells and fields are filled lazily.
 
-Writing (in :mod:`xarray_ngff.hcs_writer`, re-exported here)
+Writing (in :mod:`xarray_ngff._hcs_writer`, re-exported here)
 -------------------------------------------------------------
 * :func:`to_hcs_zarr` writes a plate given as a DataTree ``<row>/<column>/<field>`` of
   multiscales trees or a mapping ``{"A/1/0": multiscales}``.
@@ -39,6 +39,16 @@ import numpy as np
 import xarray as xr
 
 from ._bridge import as_native
+from ._metadata.parse import ome_attrs
+from ._metadata.plate import (
+    PlateMetadata,
+    PlateWell,
+    WellImage,
+    WellMetadata,
+    parse_plate,
+    parse_well,
+)
+from ._store import NgffStore, open_store, translate_errors
 from ._util import join as _join
 from ._util import listing as _listing
 from ._util import pmap as _pmap
@@ -50,16 +60,6 @@ from .errors import (
     PlateError,
     ValidationError,
 )
-from .metadata.parse import ome_attrs
-from .metadata.plate import (
-    PlateMetadata,
-    PlateWell,
-    WellImage,
-    WellMetadata,
-    parse_plate,
-    parse_well,
-)
-from .store import NgffStore, open_store, translate_errors
 
 __all__ = [
     "HcsPlate",
@@ -153,7 +153,7 @@ def _prefetch_fields(nstore: NgffStore, path: str, entries: Sequence, wells: lis
 def _open_image(
     nstore: NgffStore, well_path: str, image: WellImage, listed: list[str], chunks: Any
 ) -> dict[str, xr.Dataset]:
-    from .reader import open_ngff_groups
+    from ._reader import open_ngff_groups
 
     fpath = _join(well_path, image.path)
     if not nstore.has_group(fpath):
@@ -238,11 +238,11 @@ class HcsPlate:
     Attributes
     ----------
     store
-        The store handle (:class:`~xarray_ngff.store.NgffStore`).
+        The store handle (:class:`~xarray_ngff._store.NgffStore`).
     path
         The plate group's path in the store (``""``: the root).
     metadata
-        :class:`~xarray_ngff.metadata.plate.PlateMetadata` with ``name``, ``rows``,
+        :class:`~xarray_ngff._metadata.plate.PlateMetadata` with ``name``, ``rows``,
         ``columns``, ``wells``, ``acquisitions``, ``field_count`` and ``version``.
     attrs
         The plate group's attributes as stored.
@@ -338,9 +338,9 @@ class HcsPlate:
 def _validate_plate(
     nstore: NgffStore, path: str, attrs: Mapping[str, Any], max_workers: int | None
 ) -> None:
-    """The validator's plate rules (:func:`~xarray_ngff.validate.store_problems`, the same
+    """The validator's plate rules (:func:`~xarray_ngff._validate.store_problems`, the same
     as ``validate_store``); raises one ValidationError with all problems."""
-    from .validate import store_problems
+    from ._validate import store_problems
 
     problems = store_problems(nstore, path=path)
     if problems:
@@ -462,7 +462,7 @@ def open_plate_tree(
     """The whole plate as one DataTree ``<row>/<column>/<field>/scaleN``.
 
     This is what ``xr.open_datatree(plate, engine="ngff")`` and
-    :func:`~xarray_ngff.reader.open_ngff_groups` call on a plate root. The root's attrs are
+    :func:`~xarray_ngff._reader.open_ngff_groups` call on a plate root. The root's attrs are
     the plate group's attributes, each well node's attrs the well's, each field node a
     multiscales image as :func:`~xarray_ngff.from_ngff_zarr` returns it (with ``labels``).
     Well and image metadata are read by a pool of ``max_workers`` threads (default: the
@@ -743,7 +743,7 @@ def plate_to_dataarray(
 def __getattr__(name: str) -> Any:
     # the writer lives in hcs_writer; users import it from here too (the HCS notebook does)
     if name in ("HcsPlateWriter", "to_hcs_zarr"):
-        from . import hcs_writer
+        from . import _hcs_writer as hcs_writer
 
         return getattr(hcs_writer, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

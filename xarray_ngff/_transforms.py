@@ -21,16 +21,16 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ._transform_graph import Field, TransformGraph, apply, axis_aligned
-from .errors import NgffError
-from .metadata.geometry import level_geometry
-from .metadata.parse import ome_attrs, parse_multiscales
-from .metadata.transforms import (
+from ._metadata.geometry import level_geometry
+from ._metadata.parse import ome_attrs, parse_multiscales
+from ._metadata.transforms import (
     CoordinateSystem,
     Transform,
     parse_coordinate_system,
     parse_transform,
 )
+from ._transform_graph import Field, TransformGraph, apply, axis_aligned
+from .errors import NgffError
 
 __all__ = [
     "TRANSFORMS_ATTR",
@@ -57,13 +57,13 @@ class _Source:
         self.tree = obj if isinstance(obj, xr.DataTree) else None
         self.nstore = None
         if self.tree is None:
-            from .store import open_store
+            from ._store import open_store
 
             self.nstore = open_store(obj, storage_options)
         else:
             source = _tree_source(self.tree)
             if source is not None:
-                from .store import open_store
+                from ._store import open_store
 
                 try:
                     self.nstore = open_store(source)
@@ -369,12 +369,12 @@ def in_system(image: xr.DataArray, name: str) -> xr.DataArray:
 
 
 def with_systems(ms: Any, image: xr.DataArray) -> Any:
-    """``ms`` (a :class:`~xarray_ngff.metadata.Multiscale`) with the 0.6 systems and
+    """``ms`` (a :class:`~xarray_ngff._metadata.Multiscale`) with the 0.6 systems and
     transforms that ``image`` carries in ``attrs["ngff_transforms"]``.
 
     Examples
     --------
-    >>> from xarray_ngff.metadata.model import Axis, Dataset, Multiscale
+    >>> from xarray_ngff._metadata.model import Axis, Dataset, Multiscale
     >>> ms = Multiscale((Axis("x", "space"),), (Dataset("0", (1.0,)),))
     >>> img = xr.DataArray([1, 2], dims="x", attrs={TRANSFORMS_ATTR: {"intrinsic": "phys",
     ...     "coordinateSystems": [], "coordinateTransformations": []}})

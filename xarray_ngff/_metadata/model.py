@@ -1,7 +1,7 @@
 """The one internal model of multiscale image metadata, independent of NGFF version.
 
-Parsers (:mod:`xarray_ngff.metadata.parse`) turn 0.1–0.5 JSON into it; emitters
-(:mod:`xarray_ngff.metadata.emit`) write 0.4 or 0.5 JSON from it. Geometry is per dataset:
+Parsers (:mod:`xarray_ngff._metadata.parse`) turn 0.1–0.5 JSON into it; emitters
+(:mod:`xarray_ngff._metadata.emit`) write 0.4 or 0.5 JSON from it. Geometry is per dataset:
 ``scale`` and ``translation`` have one entry per axis, in axis order.
 """
 

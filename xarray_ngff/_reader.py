@@ -41,6 +41,15 @@ from xarray.core import indexing
 from ._axes import AXIS_NAMES_ATTR, dims_for_axes
 from ._chunkread import readable
 from ._hierarchy import bf2raw_series_paths, label_names, node_kind
+from ._image import NGFF_DIMS, make_coords
+from ._metadata.bf2raw import bf2raw_layout
+from ._metadata.geometry import level_geometry
+from ._metadata.model import Multiscale
+from ._metadata.parse import parse_multiscales
+from ._metadata.scene import scene_image_paths
+from ._pyramid import level_name
+from ._store import NgffStore, open_store, translate_errors
+from ._transforms import TRANSFORMS_ATTR
 from ._util import join as _join
 from ._warn import emit_user_level_warning
 from .errors import (
@@ -51,15 +60,6 @@ from .errors import (
     NotOmeZarrError,
     PlateError,
 )
-from .image import NGFF_DIMS, make_coords
-from .metadata.bf2raw import bf2raw_layout
-from .metadata.geometry import level_geometry
-from .metadata.model import Multiscale
-from .metadata.parse import parse_multiscales
-from .metadata.scene import scene_image_paths
-from .pyramid import level_name
-from .store import NgffStore, open_store, translate_errors
-from .transforms import TRANSFORMS_ATTR
 
 __all__ = ["from_ngff_zarr", "open_ngff_groups", "open_ngff_image_level", "NgffBackendArray"]
 
@@ -325,7 +325,7 @@ def _image_nodes(
 
 
 def _plate_nodes(nstore: NgffStore, path: str, chunks: Any) -> dict[str, xr.Dataset]:
-    from .hcs import open_plate_groups
+    from ._hcs import open_plate_groups
 
     groups = open_plate_groups(nstore, path=path, chunks=chunks)
     return {key.lstrip("/"): ds for key, ds in groups.items()}
@@ -333,7 +333,7 @@ def _plate_nodes(nstore: NgffStore, path: str, chunks: Any) -> dict[str, xr.Data
 
 def _plate_field_examples(nstore: NgffStore, path: str, limit: int = 3) -> list[str]:
     """A few real field paths of a plate, for error messages (empty when unreadable)."""
-    from .hcs import from_hcs_zarr
+    from ._hcs import from_hcs_zarr
 
     try:
         plate = from_hcs_zarr(nstore, path=path)
@@ -372,7 +372,7 @@ def open_ngff_groups(
 
     Handles images (with their labels), bioformats2raw collections (every series), 0.6
     scenes (every image a scene transform names, under its path) and plates (delegated to
-    :mod:`xarray_ngff.hcs`). Paths start with ``/``; ``"/"`` is the root.
+    :mod:`xarray_ngff._hcs`). Paths start with ``/``; ``"/"`` is the root.
 
     Examples
     --------
@@ -491,7 +491,7 @@ def from_ngff_zarr(
         Path, ``.zip``/``.ozx`` file, fsspec URL (``http(s)://``, ``s3://``, ``file://``) or
         zarr store.
     validate
-        Check the metadata and structure first (see :func:`xarray_ngff.validate.validate_store`)
+        Check the metadata and structure first (see :func:`xarray_ngff._validate.validate_store`)
         and raise :class:`~xarray_ngff.errors.ValidationError` listing every problem.
     storage_options
         fsspec options for URLs.
@@ -535,7 +535,7 @@ def from_ngff_zarr(
             field="plate",
         )
     if validate:
-        from .validate import raise_for_problems
+        from ._validate import raise_for_problems
 
         raise_for_problems(nstore)
     tree = xr.DataTree.from_dict(open_ngff_groups(nstore, chunks=chunks))

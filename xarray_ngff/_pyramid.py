@@ -43,14 +43,7 @@ from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
 from ._bridge import as_native
-from .errors import (
-    InvalidChunksError,
-    InvalidDimsError,
-    InvalidMethodError,
-    InvalidScaleFactorsError,
-    NgffError,
-)
-from .image import (
+from ._image import (
     SPATIAL_DIMS,
     image_axes,
     image_scale,
@@ -58,15 +51,22 @@ from .image import (
     to_ngff_image,
     validate_dims,
 )
-from .metadata.emit import multiscale_to_dict
-from .metadata.model import Axis, Dataset, Multiscale
-from .methods import (
+from ._metadata.emit import multiscale_to_dict
+from ._metadata.model import Axis, Dataset, Multiscale
+from ._methods import (
     METHODS,
     WINDOW_CENTRED,
     gaussian_radius,
     gaussian_reduce_pieces,
     nearest_offset,
     reduce_block,
+)
+from .errors import (
+    InvalidChunksError,
+    InvalidDimsError,
+    InvalidMethodError,
+    InvalidScaleFactorsError,
+    NgffError,
 )
 
 __all__ = [
@@ -267,7 +267,7 @@ def _gaussian_level(data: da.Array, factors: tuple[int, ...], target: tuple[int,
     """Gaussian step on a NumPy-backed dask array, one task per output chunk.
 
     Each task reads the source chunks its windows and the Gaussian radius touch and reduces
-    them in one go (:func:`~xarray_ngff.methods.gaussian_reduce_pieces`): no rechunk, no halo
+    them in one go (:func:`~xarray_ngff._methods.gaussian_reduce_pieces`): no rechunk, no halo
     copies and no float copy of the input are ever held in memory, and the output chunks are
     the requested ones.
     """
@@ -387,7 +387,7 @@ def _method_metadata(method: str, scale_factors: list[dict[str, int]]) -> dict[s
         version = "unknown"
     return {
         "description": f"xarray-ngff {method} downsampling, each level from the previous one",
-        "method": f"xarray_ngff.methods.{method}",
+        "method": f"xarray_ngff._methods.{method}",
         "version": version,
         "kwargs": {"scale_factors": scale_factors},
     }
@@ -512,7 +512,7 @@ def multiscales_tree(
     Examples
     --------
     >>> import numpy as np
-    >>> from xarray_ngff.image import to_ngff_image
+    >>> from xarray_ngff._image import to_ngff_image
     >>> tree = multiscales_tree([to_ngff_image(np.zeros((4, 4)))], "img")
     >>> list(tree.children), tree.attrs["multiscales"][0]["name"]
     (['scale0'], 'img')
@@ -629,7 +629,7 @@ def multiscale_from_tree(tree: xr.DataTree) -> Multiscale:
     (so it stays true after ``sel``/``isel``); name, method and its description from the root.
     """
     levels = tree_levels(tree)
-    from .metadata.parse import parse_multiscales
+    from ._metadata.parse import parse_multiscales
 
     method = metadata = None
     try:

@@ -1,4 +1,4 @@
-"""Downsampling reducers, applied blockwise by :mod:`xarray_ngff.pyramid`.
+"""Downsampling reducers, applied blockwise by :mod:`xarray_ngff._pyramid`.
 
 Every reducer maps one block (with a halo for the Gaussian) to a block ``factor`` times
 smaller per dim. They work on NumPy and CuPy blocks alike (CuPy blocks use

@@ -45,7 +45,7 @@ def multiscale_to_dict_v06(ms: Multiscale) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from xarray_ngff.metadata.model import Axis, Dataset
+    >>> from xarray_ngff._metadata.model import Axis, Dataset
     >>> ms = Multiscale((Axis("y", "space"), Axis("x", "space")),
     ...                 (Dataset("0", (2.0, 2.0), (1.0, 0.0)),), name="img")
     >>> d = multiscale_to_dict_v06(ms)
@@ -104,7 +104,7 @@ def check_expressible(ms: Multiscale, version: str | None, drop: bool) -> Multis
 
     Examples
     --------
-    >>> from xarray_ngff.metadata.model import Axis, Dataset
+    >>> from xarray_ngff._metadata.model import Axis, Dataset
     >>> ms = Multiscale((Axis("x", "space"),), (Dataset("0", (1.0,)),),
     ...     transforms=({"type": "affine", "affine": [[2, 0]]},))
     >>> check_expressible(ms, "0.5", drop=True).transforms

@@ -24,8 +24,8 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 
+from ._units import normalize_unit, unit_kind
 from .errors import InvalidDimsError, InvalidGeometryError
-from .units import normalize_unit, unit_kind
 
 __all__ = [
     "NGFF_DIMS",

@@ -4,7 +4,7 @@ The intrinsic coordinate system (the ``output`` of every dataset transform) give
 each dataset's ``scale`` / ``identity`` / ``sequence[scale, translation]`` gives its geometry
 in that system. The other coordinate systems and the multiscales-level transforms are kept
 as written (``Multiscale.coordinate_systems`` / ``transforms``), so nothing is lost on a
-round trip, and :mod:`xarray_ngff.transforms` maps points between them.
+round trip, and :mod:`xarray_ngff._transforms` maps points between them.
 """
 
 from __future__ import annotations

@@ -82,17 +82,17 @@ from ._bridge import as_native
 from ._chunkwrite import writable
 from ._codecs import default_compressors, resolve_compressors
 from ._compute import barrier, run
+from ._image import image_channel_names
+from ._metadata.emit import image_attrs
+from ._metadata.model import Multiscale
+from ._metadata.versions import VERSIONS, writable_version
+from ._omero import check_omero, choose_level, compute_omero
 from ._plan import LAYOUTS, Level, image_multiscale, level_path, note_where, prepare_levels
+from ._pyramid import to_multiscales, tree_levels
 from ._sources import find_sources
 from ._staged import from_written, staged_plan
 from ._targets import abandon, check_sources, clear, open_target, put_in_place
 from .errors import NgffError, StoreExistsError, WriteError
-from .image import image_channel_names
-from .metadata.emit import image_attrs
-from .metadata.model import Multiscale
-from .metadata.versions import VERSIONS, writable_version
-from .omero import check_omero, choose_level, compute_omero
-from .pyramid import to_multiscales, tree_levels
 
 __all__ = ["to_ngff_zarr", "default_compressors", "level_path", "LAYOUTS"]
 
@@ -236,7 +236,7 @@ def _as_tree(multiscales: Any, label: str) -> xr.DataTree:
 def _source_paths(tree: xr.DataTree, n: int) -> list[str] | None:
     """The dataset paths of the store a tree was read from (its root attrs), when they name
     one array per level; ``None`` otherwise (then the flat layout is used)."""
-    from .metadata.parse import parse_multiscales
+    from ._metadata.parse import parse_multiscales
 
     try:
         paths = [ds.path for ds in parse_multiscales(tree.attrs)[1][0].datasets]
@@ -253,7 +253,7 @@ def _source_paths(tree: xr.DataTree, n: int) -> list[str] | None:
 
 def _source_extra(tree: xr.DataTree) -> dict[str, Any] | None:
     """Unknown keys of the source's first multiscales entry (``@type`` of ngff-zarr)."""
-    from .metadata.parse import parse_multiscales
+    from ._metadata.parse import parse_multiscales
 
     try:
         return dict(parse_multiscales(tree.attrs)[1][0].extra) or None

@@ -83,7 +83,7 @@ def level_geometry(
 
     Examples
     --------
-    >>> from xarray_ngff.metadata.model import Axis, Dataset
+    >>> from xarray_ngff._metadata.model import Axis, Dataset
     >>> ms = Multiscale((Axis("x", "space"),), (Dataset("0"), Dataset("1")))
     >>> level_geometry(ms, 1, [(5,), (3,)])
     ((2.0,), (0.0,))

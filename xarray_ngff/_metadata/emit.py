@@ -23,7 +23,7 @@ def multiscale_to_dict(ms: Multiscale, version: str | None) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from xarray_ngff.metadata.model import Axis, Dataset
+    >>> from xarray_ngff._metadata.model import Axis, Dataset
     >>> ms = Multiscale((Axis("y", "space"), Axis("x", "space")),
     ...                 (Dataset("0", (1.0, 1.0), (0.0, 0.0)),), name="img")
     >>> multiscale_to_dict(ms, "0.4")["datasets"]
@@ -65,7 +65,7 @@ def image_attrs(
 
     Examples
     --------
-    >>> from xarray_ngff.metadata.model import Axis, Dataset
+    >>> from xarray_ngff._metadata.model import Axis, Dataset
     >>> ms = Multiscale((Axis("y", "space"), Axis("x", "space")),
     ...                 (Dataset("s0", (1.0, 1.0), None),))
     >>> list(image_attrs([ms], "0.5")["ome"])

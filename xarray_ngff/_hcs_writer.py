@@ -1,6 +1,6 @@
 """Writing HCS plates: :func:`to_hcs_zarr` and the incremental :class:`HcsPlateWriter`.
 
-Reading, navigating and the plate array live in :mod:`xarray_ngff.hcs`, which also re-exports
+Reading, navigating and the plate array live in :mod:`xarray_ngff._hcs`, which also re-exports
 these two names.
 
 Safety
@@ -40,20 +40,8 @@ from zarr.abc.store import Store
 from . import _ozx, _staging
 from ._bridge import as_native
 from ._compute import fork_safe_dask
-from ._targets import check_sources, open_target, put_in_place
-from ._util import field_sort_key as _field_sort_key
-from ._util import join as _join
-from ._util import listing as _listing
-from ._util import name_sort_key as _name_sort_key
-from ._util import pmap as _pmap
-from .errors import (
-    NgffError,
-    PlateError,
-    StoreExistsError,
-    WriteError,
-)
-from .metadata.parse import ome_attrs
-from .metadata.plate import (
+from ._metadata.parse import ome_attrs
+from ._metadata.plate import (
     PlateAcquisition,
     PlateColumn,
     PlateMetadata,
@@ -66,7 +54,19 @@ from .metadata.plate import (
     plate_attrs,
     well_attrs,
 )
-from .metadata.versions import writable_version
+from ._metadata.versions import writable_version
+from ._targets import check_sources, open_target, put_in_place
+from ._util import field_sort_key as _field_sort_key
+from ._util import join as _join
+from ._util import listing as _listing
+from ._util import name_sort_key as _name_sort_key
+from ._util import pmap as _pmap
+from .errors import (
+    NgffError,
+    PlateError,
+    StoreExistsError,
+    WriteError,
+)
 
 __all__ = ["HcsPlateWriter", "to_hcs_zarr"]
 
@@ -207,7 +207,7 @@ class HcsPlateWriter:
         The plate grid (names such as ``"A"`` and ``"1"``).
     name, acquisitions, field_count
         Plate metadata; acquisitions as ids, mappings (``{"id": 0, "name": ...}``) or
-        :class:`~xarray_ngff.metadata.plate.PlateAcquisition`. ``field_count`` defaults to
+        :class:`~xarray_ngff._metadata.plate.PlateAcquisition`. ``field_count`` defaults to
         the largest number of fields written in a well.
     version
         ``"0.5"`` (Zarr v3) or ``"0.4"`` (Zarr v2).
@@ -218,7 +218,7 @@ class HcsPlateWriter:
     storage_options
         fsspec options for URLs.
     **writer_options
-        Passed to :func:`~xarray_ngff.writer.to_ngff_zarr` for every field
+        Passed to :func:`~xarray_ngff._writer.to_ngff_zarr` for every field
         (``chunks_per_shard``, ``compressors``, ``use_tensorstore``, ...).
 
     Notes
@@ -468,7 +468,7 @@ class HcsPlateWriter:
         if acquisition is None and self.acquisitions and len(self.acquisitions) == 1:
             acquisition = self.acquisitions[0].id
         self._check(row, column, acquisition)
-        from .writer import to_ngff_zarr
+        from ._writer import to_ngff_zarr
 
         store = self._store()
         well_path = f"{row}/{column}"

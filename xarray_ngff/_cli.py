@@ -14,7 +14,7 @@ unreadable input, a failed write). Errors print one line; ``--debug`` shows the 
 
 Every option of ``convert`` mirrors an argument of the Python API
 (:func:`~xarray_ngff.to_ngff_image`, :func:`~xarray_ngff.to_multiscales` and
-``xarray_ngff.writer.to_ngff_zarr``). Per-dim values are written ``z=2,y=0.5,x=0.5``; a
+``xarray_ngff._writer.to_ngff_zarr``). Per-dim values are written ``z=2,y=0.5,x=0.5``; a
 single value applies to every spatial dim.
 
 Examples
@@ -42,8 +42,8 @@ from typing import Any
 from ._cli_v06 import add_transform_parser, report_problems, run_transform, validate_json_document
 from ._codecs import CODEC_NAMES as COMPRESSORS
 from ._codecs import named_compressors
+from ._metadata.versions import VERSIONS, WRITABLE
 from .errors import NgffError
-from .metadata.versions import VERSIONS, WRITABLE
 
 __all__ = [
     "main",
@@ -94,7 +94,7 @@ def parse_per_dim(
     >>> parse_per_dim("z2", float, option="--scale")
     Traceback (most recent call last):
     ...
-    xarray_ngff.cli.CliError: --scale: 'z2' must be DIM=VALUE pairs separated by commas, or one value
+    xarray_ngff._cli.CliError: --scale: 'z2' must be DIM=VALUE pairs separated by commas, or one value
     """
     if text is None:
         return None
@@ -188,7 +188,7 @@ def make_compressors(spec: str | None, version: str) -> Any:
     >>> make_compressors("lzma", "0.5")
     Traceback (most recent call last):
     ...
-    xarray_ngff.cli.CliError: --compressor: 'lzma' is unknown; choose one of zstd, blosc-zstd, blosc-lz4, gzip, none (optionally NAME:LEVEL)
+    xarray_ngff._cli.CliError: --compressor: 'lzma' is unknown; choose one of zstd, blosc-zstd, blosc-lz4, gzip, none (optionally NAME:LEVEL)
     """
     if spec is None:
         return None
@@ -257,7 +257,7 @@ def _cluster(workers: int | None, memory_limit: str | None) -> Iterator[Any]:
 
 
 def _writer():
-    from .writer import to_ngff_zarr
+    from ._writer import to_ngff_zarr
 
     return to_ngff_zarr
 
@@ -319,8 +319,9 @@ def convert(
     NgffError
         Whatever the readers, the pyramid builder or the writer refuse.
     """
-    from . import datasets, to_multiscales
-    from .inputs import check_dims_arg, levels_to_multiscales, open_input, relabel
+    from . import datasets
+    from ._inputs import check_dims_arg, levels_to_multiscales, open_input, relabel
+    from ._pyramid import to_multiscales
 
     to_ngff_zarr = _writer()
     if (input is None) == (sample is None):
@@ -393,7 +394,7 @@ def _open_root(store: str, storage_options: Mapping[str, Any] | None):
 
 
 def _ome_body(attrs: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    from .metadata.parse import ome_attrs
+    from ._metadata.parse import ome_attrs
 
     return ome_attrs(attrs)
 
@@ -426,8 +427,8 @@ def _codec_names(array: Any) -> list[str]:
 
 
 def _describe_image(group: Any, path: str) -> dict[str, Any]:
-    from .metadata.geometry import level_geometry
-    from .metadata.parse import parse_multiscales
+    from ._metadata.geometry import level_geometry
+    from ._metadata.parse import parse_multiscales
 
     version, multiscales, omero = parse_multiscales(dict(group.attrs), path=path or "/")
     ms = multiscales[0]
@@ -464,7 +465,7 @@ def _describe_image(group: Any, path: str) -> dict[str, Any]:
         channels = [c.get("label") for c in omero["channels"] if isinstance(c, Mapping)]
     labels = []
     if "labels" in group:
-        from .metadata.labels import parse_labels_group
+        from ._metadata.labels import parse_labels_group
 
         labels_path = f"{path}/labels" if path else "labels"
         labels = parse_labels_group(dict(group["labels"].attrs), path=labels_path) or []
@@ -511,7 +512,7 @@ def describe_store(
     ('image', '0.4', [0.5, 0.5])
     """
     from ._hierarchy import bf2raw_series_paths, node_kind
-    from .store import open_store
+    from ._store import open_store
 
     store = str(store)
     root = _open_root(store, storage_options)
@@ -539,7 +540,7 @@ def describe_store(
         for key in bf2raw_series_paths(open_store(store, storage_options), ""):
             info["images"].append(_describe_image(root[key], key))
     elif kind == "scene":
-        from .metadata.scene import scene_image_paths
+        from ._metadata.scene import scene_image_paths
 
         info["layout"] = "scene"
         for key in scene_image_paths(attrs, store=store, path="/"):
@@ -555,7 +556,7 @@ def describe_store(
 
 def _describe_plate(root: Any, attrs: Mapping[str, Any], store: str) -> dict[str, Any]:
     # the reader's plate and well parsers: info has no metadata reader of its own
-    from .metadata.plate import parse_plate, parse_well
+    from ._metadata.plate import parse_plate, parse_well
 
     plate = parse_plate(attrs, store=store, path="/")
     wells = [w.path for w in plate.wells]
@@ -718,8 +719,10 @@ def _common() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``xarray-ngff`` (also used to document the CLI)."""
-    from . import __version__, datasets
-    from .methods import METHODS
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import datasets
+    from ._methods import METHODS
 
     common = _common()
     parser = argparse.ArgumentParser(
@@ -728,7 +731,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Convert images to OME-Zarr, and inspect and validate OME-Zarr stores.",
         epilog="Exit status: 0 success, 1 validation problems, 2 error.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    try:
+        release = version("xarray-ngff")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        release = "unknown"
+    parser.add_argument("--version", action="version", version=f"%(prog)s {release}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     conv = sub.add_parser(
@@ -867,7 +874,7 @@ def _run_info(args: argparse.Namespace, quiet: bool) -> int:
 
 
 def _run_validate(args: argparse.Namespace, quiet: bool) -> int:
-    from .validate import validate_store
+    from ._validate import validate_store
 
     store = args.store
     if "://" not in store and not pathlib.Path(store).exists():
