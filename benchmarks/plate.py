@@ -25,7 +25,8 @@ import numpy as np
 import xarray as xr
 
 import xarray_ngff as xn
-from xarray_ngff._hcs import open_plate_tree, synthetic_plate
+from xarray_ngff._plate_read import open_plate_tree
+from xarray_ngff.datasets import synthetic_plate
 
 
 def best(fn, repeat: int) -> tuple[float, object]:

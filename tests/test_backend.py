@@ -232,7 +232,7 @@ def test_backend_objects_close_their_zip(written, tmp_path, layout):
 
 def test_open_dataset_group_below_a_plate(tmp_path):
     import xarray_ngff as xn
-    from xarray_ngff._hcs import synthetic_plate
+    from xarray_ngff.datasets import synthetic_plate
 
     path = tmp_path / "p.ome.zarr"
     xn.to_hcs_zarr(path, synthetic_plate(rows=1, columns=2, fields=2))

@@ -18,7 +18,7 @@ from seed_blocks import SEED_DOC, python_blocks, squash
 import xarray_ngff as xn
 import xarray_ngff.compat as nz
 from xarray_ngff import datasets
-from xarray_ngff._hcs import synthetic_plate
+from xarray_ngff.datasets import synthetic_plate
 from xarray_ngff.errors import InvalidMethodError, NgffError, WriteError
 
 # -- the seed document, block by block --------------------------------------------------------

@@ -14,7 +14,9 @@ import xarray as xr
 import zarr
 
 import xarray_ngff as xn
-from xarray_ngff._hcs import HcsPlateWriter, open_plate_tree, synthetic_plate
+from xarray_ngff import HcsPlateWriter
+from xarray_ngff._plate_read import open_plate_tree
+from xarray_ngff.datasets import synthetic_plate
 from xarray_ngff.errors import NgffError, PlateError, StoreExistsError, ValidationError
 
 

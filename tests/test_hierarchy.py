@@ -79,8 +79,5 @@ def test_label_names_listed_or_found(tmp_path):
 
 
 def test_synthetic_plate_moved_to_datasets():
-    from xarray_ngff import _hcs as hcs
-
-    assert hcs.synthetic_plate is xn.datasets.synthetic_plate
     plate = xn.datasets.synthetic_plate(rows=1, columns=1, fields=1, shape=(4, 4), dims=("y", "x"))
     np.testing.assert_array_equal(plate["A/1/0/scale0/image"].values, np.zeros((4, 4)))

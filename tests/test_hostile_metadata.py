@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import xarray_ngff as xn
-from xarray_ngff._hcs import open_plate_tree
+from xarray_ngff._plate_read import open_plate_tree
 from xarray_ngff._validate import validate_document
 from xarray_ngff.errors import MetadataError, NgffError, NotOmeZarrError, ValidationError
 

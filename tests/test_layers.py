@@ -24,11 +24,6 @@ ALLOWED_PRIVATE: set[tuple[str, str, str]] = set()
 # (importer, imported): import edges that point back up the layers. Without them the graph
 # has no cycle. All are imports inside functions today, so they work, but each ties two layers.
 ALLOWED_BACK_EDGES = {
-    # reader is image reading *and* the dispatcher to plates: goes when dispatch moves out
-    ("xarray_ngff._reader", "xarray_ngff._hcs"),
-    # the public re-export of the plate writer from the plate reader (users and the HCS
-    # notebook import to_hcs_zarr from xarray_ngff._hcs): goes with a deprecation cycle
-    ("xarray_ngff._hcs", "xarray_ngff._hcs_writer"),
     # to_ngff_zarr writes labels= through the labels writer, which plans, creates and finalises
     # each label with the writer's public prepare_image/image_stored/image_finalize (targets,
     # compute helpers and the staged pyramid have left writer.py): goes if that image plan
@@ -136,9 +131,10 @@ def test_graph_sees_the_package():
     )
     assert "xarray_ngff._hierarchy" in graph["xarray_ngff._reader"]
     assert "xarray_ngff._metadata.parse" in graph["xarray_ngff._hierarchy"]
-    # ``from ..reader import name`` (two dots) and ``from . import module``
+    # ``from ..reader import name`` (two dots), ``from .. import module``, ``from . import module``
     assert ("xarray_ngff._reader", "from_ngff_zarr") in set(_imports("xarray_ngff._inputs._zarr"))
-    assert ("xarray_ngff._hcs_writer", None) in set(_imports("xarray_ngff._hcs"))
+    assert ("xarray_ngff._plate_read", None) in set(_imports("xarray_ngff.compat._io"))
+    assert ("xarray_ngff.datasets", None) in set(_imports("xarray_ngff"))
 
 
 def test_no_private_names_cross_modules():
@@ -175,8 +171,61 @@ def test_cleaned_modules_stay_clean():
     # the layers this issue made: they import nothing above themselves
     graph = import_graph()
     low = {"xarray_ngff._util", "xarray_ngff._hierarchy"}
-    above = {"xarray_ngff._reader", "xarray_ngff._hcs", "xarray_ngff._validate", "xarray_ngff._cli"}
+    above = {
+        "xarray_ngff._reader",
+        "xarray_ngff._plate_read",
+        "xarray_ngff._image_read",
+        "xarray_ngff._validate",
+        "xarray_ngff._cli",
+    }
     for module in low:
         assert not graph[module] & above, (module, graph[module] & above)
-    assert "xarray_ngff._hcs" not in graph["xarray_ngff._hcs_writer"]
+    assert "xarray_ngff._plate_read" not in graph["xarray_ngff._hcs_writer"]
     assert "xarray_ngff._reader" not in graph["xarray_ngff._validate"]
+
+
+# The read side, bottom first (docs/architecture.md, "Layers"): a module of one layer imports
+# read-side modules of its own layer or below only. A module is in the first layer one of whose
+# names is the module or a package above it; modules of no layer (building, writing,
+# validating, the surface) are not checked here.
+READ_LAYERS: list[tuple[str, set[str]]] = [
+    ("errors", {"errors", "_warn", "_options", "_util"}),
+    ("metadata", {"_metadata", "_units", "_axes", "_transform_graph"}),
+    ("store", {"_store", "_staging", "_zarr_docs", "_chunklayout", "_chunkread"}),
+    ("hierarchy", {"_hierarchy"}),
+    ("image reading", {"_image", "_image_read", "_transforms"}),
+    ("plate reading", {"_plate_stack", "_plate_read"}),
+    ("dispatch", {"_reader"}),
+]
+
+
+def read_layer(module: str) -> int | None:
+    """Index of ``module``'s layer in :data:`READ_LAYERS`, or ``None``."""
+    parts = module.split(".")[1:]
+    for i, (_, names) in enumerate(READ_LAYERS):
+        if any(".".join(parts[:n]) in names for n in range(1, len(parts) + 1)):
+            return i
+    return None
+
+
+def test_read_layers_name_real_modules():
+    for layer, names in READ_LAYERS:
+        for name in names:
+            assert read_layer(f"xarray_ngff.{name}") is not None
+            assert any(m == f"xarray_ngff.{name}" for m in MODULES), (layer, name)
+    assert read_layer("xarray_ngff._metadata.parse") == 1 and read_layer("xarray_ngff._cli") is None
+
+
+def test_read_side_imports_point_down():
+    graph = import_graph()
+    up = sorted(
+        (module, target)
+        for module, targets in graph.items()
+        if (low := read_layer(module)) is not None
+        for target in targets
+        if (high := read_layer(target)) is not None and high > low
+    )
+    assert not up, f"read-side imports that point up the layers: {up}"
+    # plate reading opens fields through image reading, never through the dispatcher
+    assert "xarray_ngff._image_read" in graph["xarray_ngff._plate_read"]
+    assert "xarray_ngff._plate_read" in graph["xarray_ngff._reader"]

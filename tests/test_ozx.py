@@ -12,7 +12,7 @@ import pytest
 import zarr
 
 import xarray_ngff as xn
-from xarray_ngff._hcs import open_plate_tree
+from xarray_ngff._plate_read import open_plate_tree
 from xarray_ngff.errors import StoreExistsError, UnsupportedVersionError
 
 PIXELS = np.random.default_rng(3).integers(0, 4000, (24, 32)).astype("uint16")

@@ -257,8 +257,6 @@ def test_bioformats2raw_every_series(tmp_path, listed):
 
 
 def test_plate_root_is_refused_with_real_field_paths(tmp_path):
-    from xarray_ngff._hcs import HcsPlateWriter  # noqa: F401  (plates need the hcs module)
-
     path = tmp_path / "p.ome.zarr"
     ms = xn.to_multiscales(np.zeros((8, 8), "uint8"), scale_factors=[2])
     xn.to_hcs_zarr(path, {"B/3/0": ms}, version="0.4")

@@ -16,7 +16,7 @@ import zarr
 
 import xarray_ngff as xn
 from xarray_ngff._cli import main
-from xarray_ngff._hcs import open_plate_tree
+from xarray_ngff._plate_read import open_plate_tree
 from xarray_ngff._sources import (
     Location,
     find_sources,

@@ -193,7 +193,8 @@ def test_prefetch_leaves_errors_to_the_regular_path(tmp_path):
 
 def test_plate_open_fetches_all_metadata_in_batches(tmp_path, monkeypatch):
     import xarray_ngff as xn
-    from xarray_ngff._hcs import open_plate_groups, synthetic_plate
+    from xarray_ngff._plate_read import open_plate_groups
+    from xarray_ngff.datasets import synthetic_plate
 
     path = tmp_path / "p.ome.zarr"
     xn.to_hcs_zarr(path, synthetic_plate(rows=2, columns=2, fields=2))

@@ -18,13 +18,13 @@ from importlib.metadata import PackageNotFoundError, version
 from . import accessors as _accessors  # noqa: F401  (registers the .ngff accessors)
 from . import datasets, errors
 from ._cli import convert, describe_store
-from ._hcs import from_hcs_zarr, plate_to_dataarray
 from ._hcs_writer import HcsPlateWriter, to_hcs_zarr
 from ._image import to_ngff_image
 from ._inputs import levels_to_multiscales, open_input
 from ._labels import ImageLabel, image_label, label_names
 from ._labels_writer import add_label
 from ._options import get_options, set_options
+from ._plate_read import from_hcs_zarr, plate_to_dataarray
 from ._pyramid import to_multiscales
 from ._reader import from_ngff_zarr
 from ._transforms import coordinate_systems, in_system, transform_points

@@ -10,7 +10,7 @@ def as_native(obj: Any) -> Any:
     """The xarray object behind a compat view, or ``obj`` itself.
 
     ``NgffMultiscales`` gives its DataTree, ``NgffImage`` its DataArray, ``HCSPlate`` the
-    :class:`~xarray_ngff._hcs.HcsPlate` it wraps; anything else is returned unchanged.
+    :class:`~xarray_ngff._plate_read.HcsPlate` it wraps; anything else is returned unchanged.
 
     Examples
     --------

@@ -446,7 +446,7 @@ def add_label(
     ...     tree["labels/cells"]).colors
     (1, {1: (255, 0, 0, 255)})
     """
-    from ._reader import _image_levels
+    from ._image_read import image_levels
     from ._store import open_store
 
     label_name = str(store)
@@ -464,7 +464,7 @@ def add_label(
             path=path or "/",
             field="version",
         )
-    levels = _image_levels(nstore, path, attrs, {})
+    levels = image_levels(nstore, path, attrs, {})
     tree = xr.DataTree.from_dict(dict(levels))
     flat = all(ds.path.isdigit() for ds in multiscales[0].datasets)
     var = next(iter(levels["scale0"].data_vars.values()))

@@ -9,7 +9,7 @@ from typing import Any
 
 import xarray as xr
 
-from .. import _hcs, _reader, _writer
+from .. import _plate_read, _reader, _writer
 from .._metadata.parse import parse_multiscales
 from .._pyramid import tree_levels as _tree_levels
 from ..errors import NgffError, ValidationError, WriteError
@@ -159,7 +159,7 @@ def validate(
 class HCSWell:
     """One well, as ngff-zarr's ``HCSWell``: its fields are :class:`NgffMultiscales`."""
 
-    def __init__(self, well: _hcs.HcsWell) -> None:
+    def __init__(self, well: _plate_read.HcsWell) -> None:
         self._well = well
 
     path = property(lambda self: self._well.path)
@@ -192,7 +192,7 @@ class HCSPlate:
     """A plate, as ngff-zarr's ``HCSPlate``: ``metadata`` is a :class:`Plate` record,
     ``get_well`` gives :class:`HCSWell`; :attr:`plate` is the xarray-ngff plate it views."""
 
-    def __init__(self, plate: _hcs.HcsPlate) -> None:
+    def __init__(self, plate: _plate_read.HcsPlate) -> None:
         self.plate = plate
         self.metadata: Plate = plate_from_metadata(plate.metadata)
 
@@ -228,4 +228,4 @@ def from_hcs_zarr(
 ) -> HCSPlate:
     """ngff-zarr's ``from_hcs_zarr``: :func:`xarray_ngff.from_hcs_zarr` seen as an
     :class:`HCSPlate` (wells are read on request; the cache sizes are accepted and unused)."""
-    return HCSPlate(_hcs.from_hcs_zarr(store, validate=validate))
+    return HCSPlate(_plate_read.from_hcs_zarr(store, validate=validate))

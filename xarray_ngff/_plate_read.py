@@ -1,11 +1,11 @@
-"""High-content screening (HCS) plates: read, navigate and write them as xarray objects.
+"""High-content screening (HCS) plates: read and navigate them as xarray objects.
 
 A plate is a Zarr hierarchy ``<row>/<column>/<field>``: the root holds ``plate`` metadata
 (rows, columns, the wells present, acquisitions), each well group holds ``well`` metadata (its
-fields of view) and each field is an ordinary multiscales image.
+fields of view) and each field is an ordinary multiscales image, opened through
+:mod:`xarray_ngff._image_read` (this module knows nothing of the dispatcher,
+:mod:`xarray_ngff._reader`, which sends plate roots here).
 
-Reading
--------
 * :func:`from_hcs_zarr` returns an :class:`HcsPlate`, a plain object with the ngff-zarr API
   (``plate.metadata``, ``plate.get_well(row, column)``, ``well.images``,
   ``well.get_image(i)``, ``well.get_image_by_acquisition(id, i)``). Opening reads the plate
@@ -16,14 +16,11 @@ Reading
   metadata in the root attrs and well metadata on the well nodes. Metadata is read by a
   thread pool, so a 96-well x 4-field plate opens in about a second locally.
 * :func:`plate_to_dataarray` stacks one level of every field into one lazy DataArray with
-  dims ``(row, column, field, *image dims)``; missing wells and fields are filled lazily.
+  dims ``(row, column, field, *image dims)``; missing wells and fields are filled lazily (the
+  stacking itself is :func:`xarray_ngff._plate_stack.stack_plate`).
 
-Writing (in :mod:`xarray_ngff._hcs_writer`, re-exported here)
--------------------------------------------------------------
-* :func:`to_hcs_zarr` writes a plate given as a DataTree ``<row>/<column>/<field>`` of
-  multiscales trees or a mapping ``{"A/1/0": multiscales}``.
-* :class:`HcsPlateWriter` writes a plate incrementally, one field at a time, also from several
-  processes at once (see its notes on what is safe).
+Plates are written by :mod:`xarray_ngff._hcs_writer` (``xn.to_hcs_zarr``,
+``xn.HcsPlateWriter``).
 """
 
 from __future__ import annotations
@@ -34,11 +31,11 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import dask.array as da
-import numpy as np
 import xarray as xr
 
 from ._bridge import as_native
+from ._hierarchy import node_kind
+from ._image_read import image_nodes
 from ._metadata.parse import ome_attrs
 from ._metadata.plate import (
     PlateMetadata,
@@ -48,18 +45,12 @@ from ._metadata.plate import (
     parse_plate,
     parse_well,
 )
+from ._plate_stack import stack_plate
 from ._store import NgffStore, open_store, translate_errors
 from ._util import join as _join
 from ._util import listing as _listing
 from ._util import pmap as _pmap
-from ._warn import emit_user_level_warning
-from .datasets import synthetic_plate  # re-exported: it used to live here
-from .errors import (
-    NgffError,
-    NgffWarning,
-    PlateError,
-    ValidationError,
-)
+from .errors import NgffError, NotOmeZarrError, PlateError, ValidationError
 
 __all__ = [
     "HcsPlate",
@@ -68,10 +59,7 @@ __all__ = [
     "open_plate_groups",
     "open_plate_tree",
     "plate_to_dataarray",
-    "synthetic_plate",
 ]
-
-# -- reading ----------------------------------------------------------------------------------
 
 
 def _read_plate(nstore: NgffStore, path: str) -> tuple[dict[str, Any], PlateMetadata]:
@@ -153,12 +141,22 @@ def _prefetch_fields(nstore: NgffStore, path: str, entries: Sequence, wells: lis
 def _open_image(
     nstore: NgffStore, well_path: str, image: WellImage, listed: list[str], chunks: Any
 ) -> dict[str, xr.Dataset]:
-    from ._reader import open_ngff_groups
-
     fpath = _join(well_path, image.path)
     if not nstore.has_group(fpath):
         raise _missing_field(nstore, well_path, image, listed)
-    return open_ngff_groups(nstore, path=fpath, chunks=chunks)
+    attrs = nstore.attrs(fpath)
+    kind = node_kind(attrs, store=nstore.name, path=fpath)
+    if kind != "image":  # a field is one multiscales image (plates hold no collections)
+        error = NotOmeZarrError if kind is None else PlateError
+        what = f"a {kind} group" if kind else f"a group with attributes {sorted(attrs)}"
+        raise error(
+            f"the well lists field {image.path!r} but the store holds {what} there, not a "
+            "multiscales image",
+            store=nstore.name,
+            path=fpath,
+            field="well.images",
+        )
+    return image_nodes(nstore, fpath, chunks)
 
 
 @dataclasses.dataclass(eq=False)
@@ -445,8 +443,8 @@ def open_plate_groups(
         wpath, img, listed = job
         return _open_image(nstore, _join(path, wpath), img, listed, chunks)
 
-    for (wpath, img, _), image_nodes in zip(jobs, _pmap(load, jobs, max_workers), strict=True):
-        for key, ds in image_nodes.items():
+    for (wpath, img, _), field_nodes in zip(jobs, _pmap(load, jobs, max_workers), strict=True):
+        for key, ds in field_nodes.items():
             nodes["/" + _join(wpath, img.path, key)] = ds
     return nodes
 
@@ -497,7 +495,7 @@ def open_plate_tree(
     )
 
 
-# -- the plate as one array -------------------------------------------------------------------
+# -- the plate as one array (stack_plate does the stacking) -----------------------------------
 
 
 def _plate_source(plate: Any, max_workers: int | None) -> tuple[PlateMetadata, xr.DataTree]:
@@ -510,36 +508,6 @@ def _plate_source(plate: Any, max_workers: int | None) -> tuple[PlateMetadata, x
     chunks = {} if plate.chunks is None else plate.chunks
     tree = open_plate_tree(plate.store, path=plate.path, chunks=chunks, max_workers=max_workers)
     return plate.metadata, tree
-
-
-def _level_array(node: xr.DataTree, level: int, where: str) -> xr.DataArray:
-    key = f"scale{level}"
-    if key not in node.children:
-        raise PlateError(
-            f"level {level} does not exist; the image has levels "
-            f"{sorted(k for k in node.children if k.startswith('scale'))}",
-            path=where,
-            field="level",
-        )
-    ds = node[key].to_dataset(inherit=False)
-    names = list(ds.data_vars)
-    arr = ds[names[0]]
-    if not isinstance(arr.data, da.Array):
-        arr = arr.chunk(arr.encoding.get("preferred_chunks") or {})
-    return arr
-
-
-def _origin(coord: xr.DataArray) -> float:
-    return float(coord.values[0]) if coord.size else 0.0
-
-
-def _same_grid(a: xr.DataArray, b: xr.DataArray) -> bool:
-    """Same spacing (offsets may differ)."""
-    if a.size != b.size:
-        return False
-    if a.size < 2:
-        return a.attrs.get("spacing") == b.attrs.get("spacing")
-    return bool(np.allclose(np.diff(a.values), np.diff(b.values)))
 
 
 def plate_to_dataarray(
@@ -600,150 +568,5 @@ def plate_to_dataarray(
     >>> int(arr.sel(row="B", column="2", field=1).isel(c=0, y=0, x=0))
     1110
     """
-    if by not in ("grid", "well"):
-        raise PlateError(f"by must be 'grid' or 'well', got {by!r}", field="by")
     meta, tree = _plate_source(plate, max_workers)
-    wells: list[tuple[PlateWell, list[WellImage]]] = []
-    for entry in meta.wells:
-        wmeta = parse_well(dict(tree[entry.path].attrs), path=entry.path)
-        wells.append((entry, wmeta.images))
-    if by == "grid":
-        lost = [w.path for w, _ in wells if w.row_index is None or w.column_index is None]
-        if lost:
-            raise PlateError(
-                f"wells {_listing(lost)} name no listed row/column; use by='well'",
-                path="/",
-                field="plate.wells",
-            )
-    nfield = max((len(images) for _, images in wells), default=0)
-    if nfield == 0:
-        raise PlateError("the plate has no fields", path="/", field="plate.wells")
-    arrays: dict[tuple[int, int], xr.DataArray] = {}
-    for w, (entry, images) in enumerate(wells):
-        for f, img in enumerate(images):
-            where = _join(entry.path, img.path)
-            arrays[(w, f)] = _level_array(tree[where], level, where)
-    ref_key = next(iter(arrays))
-    ref = arrays[ref_key]
-    ref_where = _join(wells[ref_key[0]][0].path, wells[ref_key[0]][1][ref_key[1]].path)
-    dims = ref.dims
-    shifted: dict[str, dict[tuple[int, int], float]] = {}
-    drop: set[str] = set()
-    for (w, f), arr in arrays.items():
-        where = _join(wells[w][0].path, wells[w][1][f].path)
-        if arr.dims != dims or arr.shape != ref.shape or arr.dtype != ref.dtype:
-            raise PlateError(
-                f"fields differ: {where!r} is {arr.dtype}{dict(arr.sizes)} but {ref_where!r} "
-                f"is {ref.dtype}{dict(ref.sizes)}; they cannot be stacked",
-                path=where,
-                field="shape",
-            )
-        for name, coord in ref.coords.items():
-            if name not in arr.coords or name in drop:
-                continue
-            other = arr.coords[name]
-            if other.shape == coord.shape and bool((other.values == coord.values).all()):
-                continue
-            if name in dims and coord.dtype.kind == "f" and _same_grid(coord, other):
-                shifted.setdefault(name, {})
-                continue
-            if name in dims and coord.dtype.kind == "f":
-                raise PlateError(
-                    f"fields differ in pixel spacing along {name!r}: {where!r} and "
-                    f"{ref_where!r}; they cannot be stacked",
-                    path=where,
-                    field=name,
-                )
-            drop.add(name)
-    for name in sorted(drop):
-        emit_user_level_warning(
-            f"coordinate {name!r} differs between fields; dropped from the plate array",
-            NgffWarning,
-        )
-    if fill_value is None:
-        fill_value = np.nan if np.issubdtype(ref.dtype, np.inexact) else 0
-    blank = da.full(ref.shape, fill_value, dtype=ref.dtype, chunks=ref.data.chunks)
-
-    def block(w: int | None, f: int) -> da.Array:
-        arr = arrays.get((w, f)) if w is not None else None
-        return blank if arr is None else arr.data
-
-    well_of: dict[tuple[int, int], int] = {}
-    for w, (entry, _) in enumerate(wells):
-        if entry.row_index is not None and entry.column_index is not None:
-            well_of.setdefault((entry.row_index, entry.column_index), w)
-    if by == "grid" and not (meta.rows and meta.columns):
-        raise PlateError(
-            "the plate metadata lists no rows or no columns, so it has no grid; use "
-            "by='well' to stack the wells in order",
-            field="plate.rows" if not meta.rows else "plate.columns",
-        )
-    if by == "grid":
-        shape_idx = [(r, c) for r in range(len(meta.rows)) for c in range(len(meta.columns))]
-        lead = ("row", "column")
-        grid = [
-            [
-                da.stack([block(well_of.get((r, c)), f) for f in range(nfield)])
-                for c in range(len(meta.columns))
-            ]
-            for r in range(len(meta.rows))
-        ]
-        data = da.stack([da.stack(row) for row in grid])
-        slots = [well_of.get(rc) for rc in shape_idx]
-        lead_shape: tuple[int, ...] = (len(meta.rows), len(meta.columns))
-        coords: dict[str, Any] = {
-            "row": ("row", meta.row_names),
-            "column": ("column", meta.column_names),
-        }
-    else:
-        lead = ("well",)
-        data = da.stack([da.stack([block(w, f) for f in range(nfield)]) for w in range(len(wells))])
-        slots = list(range(len(wells)))
-        lead_shape = (len(wells),)
-        coords = {
-            "well": ("well", [e.path for e, _ in wells]),
-            "row": ("well", [e.row_name for e, _ in wells]),
-            "column": ("well", [e.column_name for e, _ in wells]),
-        }
-    present = np.zeros((*lead_shape, nfield), bool)
-    acquisition = np.full((*lead_shape, nfield), -1, np.int64)
-    well_path = np.full(lead_shape, "", dtype=object)
-    origins = {name: np.full((*lead_shape, nfield), np.nan) for name in shifted}
-    for i, w in enumerate(slots):
-        idx = np.unravel_index(i, lead_shape)
-        if w is None:
-            continue
-        entry, images = wells[w]
-        well_path[idx] = entry.path
-        for f, img in enumerate(images):
-            present[(*idx, f)] = True
-            acquisition[(*idx, f)] = -1 if img.acquisition is None else img.acquisition
-            for name in shifted:
-                origins[name][(*idx, f)] = _origin(arrays[(w, f)].coords[name])
-    full = (*lead, "field")
-    coords["field"] = ("field", np.arange(nfield))
-    coords["present"] = (full, present)
-    coords["acquisition"] = (full, acquisition)
-    if by == "grid":
-        coords["well"] = (lead, well_path.astype(str))
-    for name, coord in ref.coords.items():
-        if name in drop:
-            continue
-        if name in shifted:
-            coords[name] = (coord.dims, coord.values - _origin(coord), dict(coord.attrs))
-            coords[f"{name}_origin"] = (full, origins[name], dict(coord.attrs))
-        elif set(coord.dims) <= set(dims):
-            coords[name] = coord.variable
-    attrs = {"plate_name": meta.name} if meta.name is not None else {}
-    if meta.version is not None:
-        attrs["ngff_version"] = meta.version
-    return xr.DataArray(data, dims=(*full, *dims), coords=coords, name=ref.name, attrs=attrs)
-
-
-def __getattr__(name: str) -> Any:
-    # the writer lives in hcs_writer; users import it from here too (the HCS notebook does)
-    if name in ("HcsPlateWriter", "to_hcs_zarr"):
-        from . import _hcs_writer as hcs_writer
-
-        return getattr(hcs_writer, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return stack_plate(meta, tree, level, by=by, fill_value=fill_value)
