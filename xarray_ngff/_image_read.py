@@ -236,18 +236,14 @@ def image_levels(
 
     Examples
     --------
-    >>> import tempfile, numpy as np, zarr
+    >>> import tempfile, numpy as np, xarray_ngff as xn
     >>> from xarray_ngff._store import open_store
     >>> d = tempfile.mkdtemp() + "/a.ome.zarr"
-    >>> g = zarr.open_group(d, mode="w", zarr_format=2)
-    >>> g.attrs["multiscales"] = [{"version": "0.3", "axes": ["y", "x"],
-    ...                            "datasets": [{"path": "0"}, {"path": "1"}]}]
-    >>> _ = g.create_array("0", data=np.zeros((4, 6), "u1"), chunks=(2, 3))
-    >>> _ = g.create_array("1", data=np.zeros((2, 3), "u1"), chunks=(2, 3))
+    >>> xn.to_ngff_zarr(d, xn.to_multiscales(np.zeros((4, 6), "u1"), scale_factors=[2]))
     >>> nstore = open_store(d)
     >>> levels = image_levels(nstore, "", nstore.attrs(""), {})
     >>> list(levels), levels["scale1"]["image"].x.values.tolist()
-    (['scale0', 'scale1'], [0.0, 2.0, 4.0])
+    (['scale0', 'scale1'], [0.5, 2.5, 4.5])
     >>> levels["scale0"]["image"].encoding["ngff_path"]
     '0'
     """

@@ -77,12 +77,12 @@ def stack_plate(
 
     Examples
     --------
-    >>> import tempfile, xarray_ngff as xn
-    >>> from xarray_ngff.datasets import synthetic_plate
-    >>> d = tempfile.mkdtemp() + "/plate.ome.zarr"
-    >>> xn.to_hcs_zarr(d, synthetic_plate(rows=1, columns=2, fields=1))
-    >>> plate = xn.from_hcs_zarr(d)
-    >>> arr = stack_plate(plate.metadata, plate.to_datatree(), by="well")
+    >>> import tempfile, xarray as xr, xarray_ngff as xn
+    >>> from xarray_ngff._metadata.plate import parse_plate
+    >>> where = tempfile.mkdtemp() + "/plate.ome.zarr"
+    >>> xn.to_hcs_zarr(where, xn.datasets.synthetic_plate(rows=1, columns=2, fields=1))
+    >>> tree = xr.open_datatree(where, engine="ngff")  # the plate tree, plate metadata at its root
+    >>> arr = stack_plate(parse_plate(tree.attrs), tree, by="well")
     >>> arr.dims, arr.well.values.tolist()
     (('well', 'field', 'c', 'y', 'x'), ['A/1', 'A/2'])
     """
