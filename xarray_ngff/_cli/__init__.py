@@ -31,12 +31,10 @@ The package is options and rendering over library functions, one job per module:
 
 Examples
 --------
->>> parse_per_dim("z=2,y=0.5,x=0.5", float)
-{'z': 2.0, 'y': 0.5, 'x': 0.5}
->>> parse_scale_factors("2,4"), parse_scale_factors("auto")
-([2, 4], None)
 >>> main(["info", "no-such-store.ome.zarr"])
 2
+>>> parse_chunks("z=16,y=128"), sorted(COMPRESSORS)[:2]
+({'z': 16, 'y': 128}, ['blosc-lz4', 'blosc-zstd'])
 """
 
 from __future__ import annotations
