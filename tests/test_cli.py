@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import zarr
 
+import xarray_ngff as xn
 from xarray_ngff import _cli as cli
 from xarray_ngff._cli import (
     CliError,
@@ -23,6 +24,7 @@ from xarray_ngff._cli import (
     parse_per_dim,
     parse_scale_factors,
 )
+from xarray_ngff.errors import NgffError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -275,6 +277,17 @@ def test_info_refuses_plain_zarr(capsys, tmp_path):
     assert code == 2 and "no OME-NGFF metadata" in err
 
 
+def test_info_opens_stores_as_the_reader_does(capsys, tmp_path):
+    # one opener for info and the reader: the same refusal, naming the store
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("not a store")
+    for name, reader_says in (("empty", "no Zarr group"), ("notes.txt", "not a zip archive")):
+        with pytest.raises(NgffError, match=reader_says):
+            xn.from_ngff_zarr(tmp_path / name)
+        code, _, err = run(capsys, "info", tmp_path / name)
+        assert code == 2 and reader_says in err and str(tmp_path / name) in err
+
+
 def test_info_plain_text_without_rich(capsys, tmp_path, monkeypatch):
     path = tmp_path / "hand.ome.zarr"
     _hand_image(zarr.open_group(path, mode="w", zarr_format=2))
@@ -462,7 +475,6 @@ def test_cli_module_imports_without_extras():
 
 def test_one_line_errors_keep_their_notes():
     from xarray_ngff._cli import _one_line
-    from xarray_ngff.errors import NgffError
 
     err = NgffError("dims are wrong", field="dims")
     err.add_note("while writing (store='x.zarr', path='scale0')")

@@ -14,30 +14,17 @@ import pathlib
 from collections.abc import Mapping
 from typing import Any
 
+from .._hierarchy import bf2raw_series_paths, label_names, node_kind
+from .._metadata.geometry import level_geometry
+from .._metadata.parse import ome_attrs, parse_multiscales
+from .._metadata.plate import parse_plate, parse_well
+from .._metadata.scene import scene_image_paths
+from .._store import NgffStore, open_store
+from .._util import join
+from ..errors import MissingArrayError
 from ._options import CliError
 
 __all__ = ["describe_store"]
-
-
-def _open_root(store: str, storage_options: Mapping[str, Any] | None):
-    import zarr
-
-    if "://" not in store and not pathlib.Path(store).exists():
-        raise CliError(f"{store!r} does not exist")
-    try:
-        if store.lower().endswith((".zip", ".ozx")):
-            from zarr.storage import ZipStore
-
-            return zarr.open_group(ZipStore(store, mode="r"), mode="r")
-        return zarr.open_group(store, mode="r", storage_options=dict(storage_options or {}) or None)
-    except Exception as err:  # zarr raises many types for "not a group here"
-        raise CliError(f"{store!r} is not a Zarr group: {type(err).__name__}: {err}") from err
-
-
-def _ome_body(attrs: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    from .._metadata.parse import ome_attrs
-
-    return ome_attrs(attrs)
 
 
 def _bytes_on_disk(store: str, storage_options: Mapping[str, Any] | None) -> int | None:
@@ -67,20 +54,23 @@ def _codec_names(array: Any) -> list[str]:
     return names
 
 
-def _describe_image(group: Any, path: str) -> dict[str, Any]:
-    from .._metadata.geometry import level_geometry
-    from .._metadata.parse import parse_multiscales
+def _level_array(nstore: NgffStore, path: str) -> Any:
+    """The level array at ``path``, or ``None`` when the store lacks it (info shows it
+    missing instead of failing, so the rest of the store can still be inspected)."""
+    try:
+        return nstore.array(path)
+    except MissingArrayError:
+        return None
 
-    version, multiscales, omero = parse_multiscales(dict(group.attrs), path=path or "/")
+
+def _describe_image(nstore: NgffStore, path: str) -> dict[str, Any]:
+    version, multiscales, omero = parse_multiscales(
+        nstore.attrs(path), store=nstore.name, path=path or "/"
+    )
     ms = multiscales[0]
     axes = [a.to_dict() for a in ms.axes]
     levels = []
-    arrays: list[Any] = []
-    for ds in ms.datasets:
-        try:
-            arrays.append(group[ds.path])
-        except KeyError:
-            arrays.append(None)
+    arrays = [_level_array(nstore, join(path, ds.path)) for ds in ms.datasets]
     shapes = [None if a is None else tuple(int(n) for n in a.shape) for a in arrays]
     for k, (ds, array) in enumerate(zip(ms.datasets, arrays, strict=True)):
         if array is None:
@@ -104,12 +94,11 @@ def _describe_image(group: Any, path: str) -> dict[str, Any]:
     channels = None
     if omero and isinstance(omero.get("channels"), list):
         channels = [c.get("label") for c in omero["channels"] if isinstance(c, Mapping)]
-    labels = []
-    if "labels" in group:
-        from .._metadata.labels import parse_labels_group
-
-        labels_path = f"{path}/labels" if path else "labels"
-        labels = parse_labels_group(dict(group["labels"].attrs), path=labels_path) or []
+    labels: list[str] = []
+    labels_path = join(path, "labels")
+    if nstore.has_group(labels_path):
+        # the hierarchy's names: the listed ones, else the child images the reader finds
+        labels = label_names(nstore, labels_path, nstore.attrs(labels_path))
     return {
         "path": path,
         "name": ms.name,
@@ -152,54 +141,57 @@ def describe_store(
     >>> info["layout"], info["version"], info["images"][0]["levels"][0]["scale"]
     ('image', '0.4', [0.5, 0.5])
     """
-    from .._hierarchy import bf2raw_series_paths, node_kind
-    from .._store import open_store
-
     store = str(store)
-    root = _open_root(store, storage_options)
-    attrs = dict(root.attrs)
-    version, _ = _ome_body(attrs)
+    if "://" not in store and not pathlib.Path(store).exists():
+        raise CliError(f"{store!r} does not exist")
+    # the reader's way to a store (directory, zip, URL): one opener, one metadata cache
+    nstore = open_store(store, storage_options)
+    try:
+        info = _describe(nstore, store)
+    finally:
+        nstore.close()
+    info["bytes"] = _bytes_on_disk(store, storage_options)
+    return info
+
+
+def _describe(nstore: NgffStore, store: str) -> dict[str, Any]:
+    attrs = nstore.attrs("")
+    version, _ = ome_attrs(attrs, store=store, path="/")
     # one precedence for the whole package (plate > bioformats2raw > image > ...)
     kind = node_kind(attrs, store=store, path="/")
     info: dict[str, Any] = {"store": store, "layout": None, "version": version, "images": []}
     if kind == "image":
         info["layout"] = "image"
-        image = _describe_image(root, "")
+        image = _describe_image(nstore, "")
         info["images"].append(image)
         for label in image["labels"]:
-            info["images"].append(
-                {**_describe_image(root[f"labels/{label}"], f"labels/{label}"), "label": True}
-            )
+            path = join("labels", label)
+            info["images"].append({**_describe_image(nstore, path), "label": True})
     elif kind == "plate":
         info["layout"] = "plate"
-        info["plate"] = _describe_plate(root, attrs, store)
+        info["plate"] = _describe_plate(nstore, attrs)
         first = info["plate"].pop("first_image", None)
         if first is not None:
             info["images"].append(first)
     elif kind == "bioformats2raw":
         info["layout"] = "bioformats2raw"
-        for key in bf2raw_series_paths(open_store(store, storage_options), ""):
-            info["images"].append(_describe_image(root[key], key))
+        for key in bf2raw_series_paths(nstore, ""):
+            info["images"].append(_describe_image(nstore, key))
     elif kind == "scene":
-        from .._metadata.scene import scene_image_paths
-
         info["layout"] = "scene"
         for key in scene_image_paths(attrs, store=store, path="/"):
-            info["images"].append(_describe_image(root[key], key))
+            info["images"].append(_describe_image(nstore, key))
     else:
         raise CliError(f"{store!r} holds no OME-NGFF metadata (no multiscales, plate or series)")
     info["version"] = info["version"] or next(
         (im["version"] for im in info["images"] if im.get("version")), None
     )
-    info["bytes"] = _bytes_on_disk(store, storage_options)
     return info
 
 
-def _describe_plate(root: Any, attrs: Mapping[str, Any], store: str) -> dict[str, Any]:
+def _describe_plate(nstore: NgffStore, attrs: Mapping[str, Any]) -> dict[str, Any]:
     # the reader's plate and well parsers: info has no metadata reader of its own
-    from .._metadata.plate import parse_plate, parse_well
-
-    plate = parse_plate(attrs, store=store, path="/")
+    plate = parse_plate(attrs, store=nstore.name, path="/")
     wells = [w.path for w in plate.wells]
     out: dict[str, Any] = {
         "name": plate.name,
@@ -210,9 +202,8 @@ def _describe_plate(root: Any, attrs: Mapping[str, Any], store: str) -> dict[str
         "field_count": plate.field_count,
     }
     if wells:
-        well = parse_well(dict(root[wells[0]].attrs), store=store, path=wells[0])
+        well = parse_well(nstore.attrs(wells[0]), store=nstore.name, path=wells[0])
         out["fields_in_first_well"] = len(well.images)
         if well.images:
-            path = f"{wells[0]}/{well.images[0].path}"
-            out["first_image"] = _describe_image(root[path], path)
+            out["first_image"] = _describe_image(nstore, join(wells[0], well.images[0].path))
     return out
