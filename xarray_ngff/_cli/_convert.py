@@ -122,6 +122,14 @@ def convert(
         Contradictory options, an existing output without ``overwrite``, a missing writer.
     NgffError
         Whatever the readers, the pyramid builder or the writer refuse.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "blobs.ome.zarr"
+    >>> ms = convert(None, str(out), sample="blobs_2d", version="0.4", progress=False)
+    >>> list(ms.children), (out / ".zattrs").exists()
+    (['scale0', 'scale1', 'scale2', 'scale3'], True)
     """
     from .. import datasets
     from .._inputs import check_dims_arg, levels_to_multiscales, open_input, relabel
