@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import zarr
 
+import xarray_ngff as xn
 from xarray_ngff import _cli as cli
 from xarray_ngff._cli import (
     CliError,
@@ -23,6 +24,7 @@ from xarray_ngff._cli import (
     parse_per_dim,
     parse_scale_factors,
 )
+from xarray_ngff.errors import NgffError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -275,6 +277,17 @@ def test_info_refuses_plain_zarr(capsys, tmp_path):
     assert code == 2 and "no OME-NGFF metadata" in err
 
 
+def test_info_opens_stores_as_the_reader_does(capsys, tmp_path):
+    # one opener for info and the reader: the same refusal, naming the store
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("not a store")
+    for name, reader_says in (("empty", "no Zarr group"), ("notes.txt", "not a zip archive")):
+        with pytest.raises(NgffError, match=reader_says):
+            xn.from_ngff_zarr(tmp_path / name)
+        code, _, err = run(capsys, "info", tmp_path / name)
+        assert code == 2 and reader_says in err and str(tmp_path / name) in err
+
+
 def test_info_plain_text_without_rich(capsys, tmp_path, monkeypatch):
     path = tmp_path / "hand.ome.zarr"
     _hand_image(zarr.open_group(path, mode="w", zarr_format=2))
@@ -462,10 +475,60 @@ def test_cli_module_imports_without_extras():
 
 def test_one_line_errors_keep_their_notes():
     from xarray_ngff._cli import _one_line
-    from xarray_ngff.errors import NgffError
 
     err = NgffError("dims are wrong", field="dims")
     err.add_note("while writing (store='x.zarr', path='scale0')")
     assert _one_line(err) == (
         "dims are wrong (field='dims'); while writing (store='x.zarr', path='scale0')"
     )
+
+
+def test_version_choices_and_default_come_from_the_table():
+    import inspect
+
+    from xarray_ngff._metadata.versions import DEFAULT_WRITE_VERSION, VERSIONS, WRITABLE
+
+    assert DEFAULT_WRITE_VERSION in WRITABLE
+    args = cli.build_parser().parse_args(["convert", "in.tif", "out.zarr"])
+    assert args.ngff_version == DEFAULT_WRITE_VERSION
+    assert inspect.signature(cli.convert).parameters["version"].default == DEFAULT_WRITE_VERSION
+    action = next(
+        a
+        for a in cli.build_parser()._subparsers._group_actions[0].choices["convert"]._actions
+        if a.dest == "ngff_version"
+    )
+    assert tuple(action.choices) == WRITABLE
+    # sharding: every Zarr v3 version the table writes, named in the refusal
+    v3 = [v for v in WRITABLE if VERSIONS[v].zarr_format == 3]
+    with pytest.raises(CliError, match=" or ".join(v3)):
+        cli.convert(None, "x.zarr", sample="blobs_2d", version="0.4", chunks_per_shard=2)
+
+
+def test_cli_code_has_no_version_literals():
+    # versions are asked of the table; only docstrings (prose, examples) may name them
+    import ast
+    import re
+
+    from xarray_ngff._metadata.versions import VERSIONS
+
+    spelled = re.compile(r"(version|OME-Zarr|needs|writing|drop) 0\.\d")
+    found = []
+    for path in sorted((ROOT / "xarray_ngff" / "_cli").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        docs = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docs
+                and (node.value in VERSIONS or spelled.search(node.value))
+            ):
+                found.append((path.name, node.lineno, node.value))
+    assert not found

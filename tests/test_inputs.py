@@ -76,6 +76,29 @@ def test_ome_tiff_pyramid_levels(ome_tiff):
     assert ms["scale1"]["scan"].data.chunksize == (1, 5, 16, 16)
 
 
+def test_tiff_level_spacing_is_the_readers_and_its_origin_window_centred(tmp_path):
+    from ngff_stores import write_v03_odd_levels
+
+    # 9 -> 5 rows is factor 2 (ceil): the shared rule; a plain size ratio would say 1.8
+    path = tmp_path / "odd.ome.tif"
+    data = _ramp((9, 10))
+    meta = {"axes": "YX", "PhysicalSizeX": 0.5, "PhysicalSizeY": 0.5}
+    with tifffile.TiffWriter(path, ome=True) as tw:
+        tw.write(data, subifds=1, metadata=meta, photometric="minisblack")
+        tw.write(data[::2, ::2], subfiletype=1, photometric="minisblack")
+    one = open_input(path).levels[1]
+    assert one.shape == (5, 5)
+    write_v03_odd_levels(tmp_path / "odd.zarr", [(9, 10), (5, 5)])
+    stored = xn.from_ngff_zarr(tmp_path / "odd.zarr")["scale1"]["image"].ngff
+    # the same factor as the reader gives a 0.3 level of these shapes, times level 0's spacing
+    assert stored.scale == {"y": 2.0, "x": 2.0}
+    assert one.ngff.scale == {"y": 1.0, "x": 1.0}
+    # what differs, on purpose: a reduced TIFF image is window-centred, (2 - 1) * 0.5 / 2,
+    # where 0.1-0.3 writers subsampled [::f] and kept the origin
+    assert stored.translation == {"y": 0.0, "x": 0.0}
+    assert one.ngff.translation == {"y": 0.25, "x": 0.25}
+
+
 def test_ome_tiff_time_increment_and_default_unit(tmp_path):
     path = tmp_path / "movie.ome.tif"
     tifffile.imwrite(

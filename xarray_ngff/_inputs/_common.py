@@ -1,9 +1,9 @@
 """What every input reader shares: :class:`InputImage`, building an NGFF image from a
-source array, lazy wrapping and the geometry of stored lower levels."""
+source array, lazy wrapping and the geometry of stored lower levels (the reader's
+:func:`~xarray_ngff._metadata.geometry.level_geometry`, window-centred)."""
 
 from __future__ import annotations
 
-import math
 import pathlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +19,8 @@ from .._image import (
     to_ngff_image,
     validate_dims,
 )
+from .._metadata.geometry import level_geometry as model_level_geometry
+from .._metadata.model import Axis, Dataset, Multiscale
 
 __all__ = [
     "TIFF_SUFFIXES",
@@ -111,17 +113,37 @@ def level_geometry(
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Scale and translation of a stored lower-resolution level whose geometry is implicit.
 
-    The factor per dim is the size ratio to level 0; pixels are taken to sit at the centre of
-    the window they summarise (as every window-averaging pyramid does).
+    The spacing is the reader's for a level without transforms
+    (:func:`xarray_ngff._metadata.geometry.level_geometry`: level 0's spacing times the integer
+    factor whose floor or ceiling division gives the level's size, else the size ratio), so a
+    TIFF sub-resolution and an OME-Zarr 0.1-0.3 level of the same shapes get the same spacing.
+    The origin differs on purpose: a TIFF sub-resolution is a reduced image whose pixel sums
+    up a window of ``f`` level-0 pixels, so its centre sits ``(f - 1) / 2`` level-0 pixels in
+    (``t0 + (S - s0) / 2``), where 0.1-0.3 writers subsampled ``[::f]`` and keep ``t0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from xarray_ngff import to_ngff_image
+    >>> base = to_ngff_image(np.zeros((5, 8)), scale={"y": 0.5, "x": 0.5})
+    >>> level_geometry(base, {"y": 3, "x": 4})
+    ({'y': 1.0, 'x': 1.0}, {'y': 0.25, 'x': 0.25})
     """
     scale0, trans0 = image_scale(base), image_translation(base)
-    scale, translation = {}, {}
-    for d in scale0:
-        ratio = base.sizes[d] / shape[d]
-        f = round(ratio) if math.isclose(ratio, round(ratio), rel_tol=0.02) else ratio
-        scale[d] = scale0[d] * f
-        translation[d] = trans0[d] + (f - 1) * scale0[d] / 2
-    return scale, translation
+    dims = list(scale0)
+    # level 0's geometry is the multiscales-level transform of a model without dataset ones
+    model = Multiscale(
+        tuple(Axis(d) for d in dims),
+        (Dataset("0"), Dataset("1")),
+        scale=tuple(scale0[d] for d in dims),
+        translation=tuple(trans0[d] for d in dims),
+    )
+    shapes = [tuple(base.sizes[d] for d in dims), tuple(shape[d] for d in dims)]
+    scale, origin = model_level_geometry(model, 1, shapes)
+    return (
+        dict(zip(dims, scale, strict=True)),
+        {d: o + (s - scale0[d]) / 2 for d, s, o in zip(dims, scale, origin, strict=True)},
+    )
 
 
 def stem(path: str) -> str:

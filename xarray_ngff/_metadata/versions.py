@@ -132,3 +132,15 @@ def writable_version(version: object, store: str | None = None) -> VersionInfo:
             field="version",
         )
     return VERSIONS[version]
+
+
+# -- asked by the command line (kept at the end, beside the other additions to the table) --
+
+DEFAULT_WRITE_VERSION = "0.5"
+"""The version written when none is asked for: the newest release readers widely support
+(ngff-zarr's default too); ``convert --version`` and the writers start from it."""
+
+WRITABLE_ZARR3 = tuple(v for v in WRITABLE if VERSIONS[v].zarr_format == 3)
+"""Written versions stored as Zarr v3, the ones that can shard (``('0.5', '0.6')``)."""
+
+__all__ += ["DEFAULT_WRITE_VERSION", "WRITABLE_ZARR3"]

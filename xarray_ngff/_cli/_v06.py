@@ -1,6 +1,7 @@
-"""``xarray-ngff transform`` and the validation of single ``.json`` attribute documents.
+"""The 0.6 commands: ``xarray-ngff transform`` and the validation of single ``.json``
+attribute documents (the conformance suites' form).
 
-Kept apart from :mod:`xarray_ngff._cli`, which registers them.
+The parser registers ``transform`` through :func:`add_transform_parser`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ import pathlib
 import sys
 from typing import Any
 
-from .errors import NgffError
+from .._metadata.versions import VERSIONS
+from ..errors import NgffError
+from ._options import EXIT_OK, EXIT_PROBLEMS, PROG
+from ._render import report_problems
 
 __all__ = ["add_transform_parser", "run_transform", "validate_json_document"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+# the first version with named coordinate systems (RFC-5), as the table says
+SYSTEMS_SINCE = next(v.version for v in VERSIONS.values() if v.axes == "coordinateSystems")
 
 
 def add_transform_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -23,7 +28,7 @@ def add_transform_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "transform",
         parents=[common],
-        help="map points between two coordinate systems of an OME-Zarr 0.6 store",
+        help=f"map points between two coordinate systems of an OME-Zarr {SYSTEMS_SINCE} store",
         description="Map points from coordinate system SOURCE to TARGET. POINTS is a JSON "
         "list of points in SOURCE's axis order, e.g. '[[1, 2], [3, 4]]'. Prints "
         '{"coordinates": [...]}; exit 1 when the systems are not connected or a transform '
@@ -39,8 +44,8 @@ def add_transform_parser(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def run_transform(args: argparse.Namespace, storage_options: Any) -> int:
     """Handler of ``transform``: 0 with the coordinates, 1 not connected / not invertible."""
-    from ._transform_graph import NotConnectedError, NotInvertibleError
-    from ._transforms import transform_points
+    from .._transform_graph import NotConnectedError, NotInvertibleError
+    from .._transforms import transform_points
 
     try:
         points = json.loads(args.points)
@@ -51,7 +56,7 @@ def run_transform(args: argparse.Namespace, storage_options: Any) -> int:
             args.store, args.source, args.target, points, storage_options=storage_options
         )
     except (NotConnectedError, NotInvertibleError) as err:
-        print(f"xarray-ngff: {err}", file=sys.stderr)
+        print(f"{PROG}: {err}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(json.dumps({"coordinates": out.tolist()}))
     return EXIT_OK
@@ -59,8 +64,8 @@ def run_transform(args: argparse.Namespace, storage_options: Any) -> int:
 
 def validate_json_document(path: str, as_json: bool, quiet: bool) -> int:
     """Validate one OME attributes document (``.zattrs``/``zarr.json``/any ``.json``)."""
-    from ._validate import validate_attrs
-    from ._validate_v06 import load_document
+    from .._validate import validate_attrs
+    from .._validate_v06 import load_document
 
     try:
         doc = load_document(pathlib.Path(path).read_text())
@@ -72,19 +77,3 @@ def validate_json_document(path: str, as_json: bool, quiet: bool) -> int:
         doc = doc["attributes"]
     doc = {k: v for k, v in doc.items() if k != "_conformance"}
     return report_problems(path, validate_attrs(doc), as_json, quiet)
-
-
-def report_problems(
-    label: str, problems: list[str], as_json: bool, quiet: bool, **head: Any
-) -> int:
-    """Print a validation verdict (text, or ``{..head, "valid", "problems"}`` as JSON) and
-    return the exit status: 0 valid, 1 problems."""
-    if as_json:
-        print(json.dumps({**head, "valid": not problems, "problems": problems}, indent=2))
-    elif problems:
-        print(f"{label}: {len(problems)} problem(s)")
-        for problem in problems:
-            print(f"  - {problem}")
-    elif not quiet:
-        print(f"{label}: valid")
-    return EXIT_PROBLEMS if problems else EXIT_OK
