@@ -48,6 +48,17 @@ class _Walker:
             self.p.add(path, err.field or "attributes", err.message)
             return None
 
+    def listed(
+        self, parent: str, field: str, name: str, what: str
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The path and attributes of a child that ``field`` of ``parent`` lists (``None``
+        when it cannot be read); a missing child is a problem of that field."""
+        child = join(parent, name)
+        if not self.nstore.has_group(child):
+            self.p.add(parent, field, f"{what} {name!r} is not in the store")
+            return child, None
+        return child, self.attrs(child)
+
     def metadata(
         self, path: str, attrs: Mapping[str, Any], kind: str, **context: Any
     ) -> str | None:
@@ -217,11 +228,7 @@ class _Walker:
             if not isinstance(name, str):
                 self.p.add(path, f"labels[{i}]", f"must be a string, got {name!r}")
                 continue
-            lpath = join(path, name)
-            if not self.nstore.has_group(lpath):
-                self.p.add(path, f"labels[{i}]", f"label image {name!r} is not in the store")
-                continue
-            lattrs = self.attrs(lpath)
+            lpath, lattrs = self.listed(path, f"labels[{i}]", name, "label image")
             if lattrs is not None:
                 self.image(lpath, lattrs, label=True)
 
@@ -238,13 +245,7 @@ class _Walker:
             return  # its problems are listed above
         acq_ids = [a.id for a in plate.acquisitions or ()] or None
         for i, entry in enumerate(plate.wells):
-            full = join(path, entry.path)
-            if not self.nstore.has_group(full):
-                self.p.add(
-                    path, f"plate.wells[{i}].path", f"well {entry.path!r} is not in the store"
-                )
-                continue
-            wattrs = self.attrs(full)
+            full, wattrs = self.listed(path, f"plate.wells[{i}].path", entry.path, "well")
             if wattrs is None:
                 continue
             self.metadata(full, wattrs, "well", plate_version=version, acquisitions=acq_ids)
@@ -253,13 +254,8 @@ class _Walker:
             except MetadataError:
                 continue
             for j, img in enumerate(well.images):
-                field_path = join(full, img.path)
-                if not self.nstore.has_group(field_path):
-                    self.p.add(
-                        full, f"well.images[{j}].path", f"field {img.path!r} is not in the store"
-                    )
-                    continue
-                fattrs = self.attrs(field_path)
+                field = f"well.images[{j}].path"
+                field_path, fattrs = self.listed(full, field, img.path, "field")
                 if fattrs is not None:
                     self.image(field_path, fattrs)
 
