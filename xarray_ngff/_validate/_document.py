@@ -71,7 +71,11 @@ def _split(text: str) -> tuple[str, str]:
 
 
 def _typed_rules(
-    attrs: Mapping[str, Any], body: Mapping[str, Any], version: str, kind: str, seen: list
+    attrs: Mapping[str, Any],
+    body: Mapping[str, Any],
+    version: str,
+    kind: str,
+    seen: list[tuple[str, str]],
 ) -> list[tuple[str, str]]:
     """The models' problems (a field already in ``seen`` is not reported twice), then the
     JSON types and minimums the models coerce, for a version the models judge."""
