@@ -8,7 +8,7 @@ import pathlib
 import pytest
 
 from xarray_ngff._validate import validate_attrs
-from xarray_ngff._validate_v06 import _object_refs, load_document
+from xarray_ngff._validate._v06 import _object_refs, load_document
 
 SPEC = pathlib.Path(__file__).resolve().parents[1] / ".." / "shared" / "ngff-spec" / "0.6"
 pytestmark = pytest.mark.skipif(not SPEC.is_dir(), reason="../shared/ngff-spec absent")

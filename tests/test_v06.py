@@ -360,7 +360,7 @@ def test_ngff_zarr_06_interop(tmp_path):
 
 
 def test_official_schema_accepts_our_documents(tmp_path):
-    from xarray_ngff._validate_v06 import problems_v06
+    from xarray_ngff._validate._v06 import problems_v06
 
     img = xn.to_ngff_image(
         np.zeros((4, 6, 6), "uint8"), dims=("c", "y", "x"), translation={"y": 1.0}

@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ._metadata.versions import VERSIONS
+
 __all__ = ["json_type_rules"]
 
 # Fields the schemas type as numbers (``*``: every item of a list; ``+``: at least 0),
@@ -78,8 +80,19 @@ _VERSION_FIELDS = {
 }
 
 
-def _is_04(value: Any, _: bool) -> str | None:
-    return None if value == "0.4" else f'must be "0.4", got {json.dumps(value)}'
+def _repeats(version: str | None) -> bool:
+    """Whether ``version``'s blocks may repeat the document's version (no ``ome`` envelope),
+    which must then be that version."""
+    return version is not None and not VERSIONS[version].envelope
+
+
+def _is_version(version: str):
+    def check(value: Any, _: bool) -> str | None:
+        if value == version:
+            return None
+        return f"must be {json.dumps(version)}, got {json.dumps(value)}"
+
+    return check
 
 
 # The keys the schemas define; no schema allows null for any of them. Only these are walked,
@@ -162,13 +175,15 @@ def _label_rules(body: Mapping[str, Any], version: str | None) -> list[tuple[str
     """The ``image-label`` schema (0.4 and 0.5 agree on it, but for 0.4's ``version``)."""
     if "image-label" not in body:
         # the 0.5 label schema requires it; 0.4's does not
-        return [("image-label", "a label image needs 'image-label'")] if version == "0.5" else []
+        required = version is not None and VERSIONS[version].label_required
+        return [("image-label", "a label image needs 'image-label'")] if required else []
     label = body["image-label"]
     if not isinstance(label, Mapping):
         return [("image-label", f"must be an object, got {json.dumps(label)}")]
     out = []
-    if version == "0.4" and "version" in label and label["version"] != "0.4":
-        out.append(("image-label.version", f'must be "0.4", got {json.dumps(label["version"])}'))
+    if _repeats(version) and "version" in label and label["version"] != version:
+        message = f"must be {json.dumps(version)}, got {json.dumps(label['version'])}"
+        out.append(("image-label.version", message))
     if "colors" in label:
         out.extend(_label_list(label["colors"], "image-label.colors", _color_rule))
     if "properties" in label:
@@ -218,9 +233,9 @@ def json_type_rules(
             walk(body, pattern.rstrip("+").split("."), "", pattern.endswith("+"), check)
     reported = {field for field, _ in out}  # one problem per field
     out.extend(p for p in _null_rules(body, "") if p[0] not in reported)
-    if version == "0.4":  # 0.4 documents may repeat their version, and only as "0.4"
+    if _repeats(version):  # 0.4 documents may repeat their version, and only as "0.4"
         for pattern in _VERSION_FIELDS.get(kind, []):
-            walk(body, pattern.split("."), "", False, _is_04)
+            walk(body, pattern.split("."), "", False, _is_version(version))
     if kind == "label":
         out.extend(_label_rules(body, version))
     well = body.get("well")

@@ -65,7 +65,7 @@ def run_transform(args: argparse.Namespace, storage_options: Any) -> int:
 def validate_json_document(path: str, as_json: bool, quiet: bool) -> int:
     """Validate one OME attributes document (``.zattrs``/``zarr.json``/any ``.json``)."""
     from .._validate import validate_attrs
-    from .._validate_v06 import load_document
+    from .._validate._v06 import load_document
 
     try:
         doc = load_document(pathlib.Path(path).read_text())

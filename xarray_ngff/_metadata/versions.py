@@ -53,6 +53,25 @@ class VersionInfo:
         The version string written (``None``: not writable).
     released
         Released version strings this row accepts as conformant.
+    models
+        The ome-zarr-models subpackage that judges this version's documents (``"v04"``,
+        ``"v05"``); ``None`` where the models have none.
+    schemas
+        The official schema set (a ``<set>/schemas`` folder, the one ngff-zarr ships) the
+        runtime validator judges this version by; ``None``: ome-zarr-models or, for 0.1–0.3,
+        the validator's own rules mirroring the schemas. 0.9.dev1 is judged as 0.6.
+    implied
+        A document without the ``ome`` envelope that declares no version is judged as this
+        version when its shape allows it: axis objects, or a plate or well (0.1–0.3 had to
+        declare theirs).
+    omero_optional
+        ``omero`` channels may omit ``window`` and ``color`` (typed when given).
+    label_required
+        A label image must carry ``image-label`` (the label schema requires it).
+    document_well_paths
+        Single plate documents are held to the well-path rule (``<row>/<column>`` of the
+        plate's own names). The 0.4 suite marks plates with swapped paths valid, so 0.4 is not;
+        a store's plates are held to it whatever their version.
     """
 
     version: str
@@ -63,6 +82,12 @@ class VersionInfo:
     writable: bool
     written_as: str | None = None
     released: tuple[str, ...] = ()
+    models: str | None = None
+    schemas: str | None = None
+    implied: bool = False
+    omero_optional: bool = False
+    label_required: bool = False
+    document_well_paths: bool = False
 
 
 VERSIONS: dict[str, VersionInfo] = {
@@ -71,11 +96,58 @@ VERSIONS: dict[str, VersionInfo] = {
         VersionInfo("0.1", 2, False, "fixed", "none", False, released=("0.1",)),
         VersionInfo("0.2", 2, False, "fixed", "none", False, released=("0.2",)),
         VersionInfo("0.3", 2, False, "names", "none", False, released=("0.3",)),
-        VersionInfo("0.4", 2, False, "objects", "scale-translation", True, "0.4", ("0.4",)),
-        VersionInfo("0.5", 3, True, "objects", "scale-translation", True, "0.5", ("0.5",)),
-        VersionInfo("0.6", 3, True, "coordinateSystems", "rfc5", True, "0.6", ("0.6", "0.6rc0")),
+        VersionInfo(
+            "0.4",
+            2,
+            False,
+            "objects",
+            "scale-translation",
+            True,
+            "0.4",
+            ("0.4",),
+            models="v04",
+            implied=True,
+        ),
+        VersionInfo(
+            "0.5",
+            3,
+            True,
+            "objects",
+            "scale-translation",
+            True,
+            "0.5",
+            ("0.5",),
+            models="v05",
+            omero_optional=True,
+            label_required=True,
+            document_well_paths=True,
+        ),
+        VersionInfo(
+            "0.6",
+            3,
+            True,
+            "coordinateSystems",
+            "rfc5",
+            True,
+            "0.6",
+            ("0.6", "0.6rc0"),
+            schemas="0.6",
+            omero_optional=True,
+            label_required=True,
+        ),
         # 0.9.dev1: 0.6 plus RFC-3 (free axes) and RFC-4 (orientation); read, not written
-        VersionInfo("0.9", 3, True, "coordinateSystems", "rfc5", False, released=()),
+        VersionInfo(
+            "0.9",
+            3,
+            True,
+            "coordinateSystems",
+            "rfc5",
+            False,
+            released=(),
+            schemas="0.6",
+            omero_optional=True,
+            label_required=True,
+        ),
     )
 }
 READABLE = tuple(VERSIONS)

@@ -2,7 +2,8 @@
 no schema expresses.
 
 The schemas are the released ones that ngff-zarr ships in its wheel (``ngff_zarr/spec/0.6``;
-part of the ``validate`` extra), or a local copy of the specification (``spec_dir``).
+part of the ``validate`` extra), or a local copy of the specification (``spec_dir``); which set
+judges a version is the version table's ``schemas`` field (0.9.dev1 is judged as 0.6).
 Pre-release forms the reader accepts stay non-conformant here: versions ``0.6.dev1`` …
 ``0.6.dev4``, ``input``/``output`` as plain strings (as the attributes suite and the released
 schema say; ten hierarchies of the Zarr suite, older than that rule, still use them) and
@@ -18,9 +19,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import NgffError
+from .._metadata.versions import VERSIONS
+from ..errors import NgffError
+from ._schema import schema_rules
 
-__all__ = ["schema_dir", "problems_v06", "SCHEMAS", "load_document"]
+__all__ = ["schema_dir", "problems_v06", "SCHEMAS", "SCHEMA_SET", "load_document"]
+
+# the schema set of the first version judged by schemas (the 0.6 rules below are its rules)
+SCHEMA_SET = next(v.schemas for v in VERSIONS.values() if v.schemas is not None)
 
 SCHEMAS = {
     "image": ("image",),
@@ -32,7 +38,6 @@ SCHEMAS = {
     "ome": ("ome",),
     "labels": (),
 }
-_REGISTRIES: dict[str, Any] = {}
 
 
 _LINE_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
@@ -52,42 +57,28 @@ def load_document(text: str) -> Any:
         return json.loads(_LINE_COMMENT.sub("", text))
 
 
-def schema_dir(spec_dir: str | pathlib.Path | None = None) -> pathlib.Path:
-    """The folder holding the 0.6 ``*.schema`` files."""
+def schema_dir(
+    spec_dir: str | pathlib.Path | None = None, schemas: str = SCHEMA_SET
+) -> pathlib.Path:
+    """The folder holding the ``*.schema`` files of the schema set ``schemas``: the one in
+    ``spec_dir`` when given and present, else the one ngff-zarr ships."""
     if spec_dir is not None:
-        folder = pathlib.Path(spec_dir) / "0.6" / "schemas"
+        folder = pathlib.Path(spec_dir) / schemas / "schemas"
         if folder.is_dir():
             return folder
     try:
         import ngff_zarr
 
-        folder = pathlib.Path(ngff_zarr.__file__).parent / "spec" / "0.6" / "schemas"
+        folder = pathlib.Path(ngff_zarr.__file__).parent / "spec" / schemas / "schemas"
         if folder.is_dir():
             return folder
     except ImportError:
         pass
     raise NgffError(
-        "validating OME-NGFF 0.6 needs the official 0.6 schemas, which ngff-zarr ships: "
-        "pip install 'xarray-ngff[validate]' (or pass spec_dir=<a copy of ngff-spec>)",
+        f"validating OME-NGFF {schemas} needs the official {schemas} schemas, which ngff-zarr "
+        "ships: pip install 'xarray-ngff[validate]' (or pass spec_dir=<a copy of ngff-spec>)",
         field="version",
     )
-
-
-def _registry(folder: pathlib.Path):
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
-    key = str(folder)
-    if key not in _REGISTRIES:
-        resources = []
-        for f in sorted(folder.glob("*.schema")):
-            schema = json.loads(f.read_text())
-            resource = Resource.from_contents(schema, default_specification=DRAFT202012)
-            resources.append((schema["$id"], resource))
-            # some $refs are relative to the folder ("coordinate_systems.schema")
-            resources.append((f.name, resource))
-        _REGISTRIES[key] = Registry().with_resources(resources)
-    return _REGISTRIES[key]
 
 
 def _object_refs(doc: Any, in_dataset: bool = False) -> Any:
@@ -105,13 +96,6 @@ def _object_refs(doc: Any, in_dataset: bool = False) -> Any:
         else:
             out[key] = _object_refs(value, in_dataset)
     return out
-
-
-def _loc(parts) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + str(part)
-    return text or "attributes"
 
 
 def _names(cs: Any) -> list[str]:
@@ -159,10 +143,12 @@ def problems_v06(
     *,
     strict: bool = False,
     spec_dir: str | pathlib.Path | None = None,
+    schemas: str = SCHEMA_SET,
 ) -> list[tuple[str, str]]:
     """``(field, message)`` problems of one 0.6 group's attributes of ``kind``.
 
-    ``strict`` adds the SHOULDs (the ``strict_*`` schemas).
+    ``strict`` adds the SHOULDs (the ``strict_*`` schemas); ``schemas`` is the schema set
+    (the version table's ``schemas`` of the document's version).
 
     Examples
     --------
@@ -174,15 +160,14 @@ def problems_v06(
     >>> problems_v06(doc, "image")
     [('ome.multiscales[0].datasets[0].coordinateTransformations', "output 'q' is not in coordinateSystems ['p']")]
     """
-    folder = schema_dir(spec_dir)
+    folder = schema_dir(spec_dir, schemas)
     try:
-        import jsonschema
+        import jsonschema  # noqa: F401 - checked first, to name the extra
     except ImportError:
         raise NgffError(
-            "validating OME-NGFF 0.6 needs jsonschema: pip install 'xarray-ngff[validate]'",
+            f"validating OME-NGFF {schemas} needs jsonschema: pip install 'xarray-ngff[validate]'",
             field="version",
         ) from None
-    registry = _registry(folder)
     document = dict(attrs)
     body = document.get("ome") if isinstance(document.get("ome"), Mapping) else {}
     stems = SCHEMAS.get(kind, ("ome_zarr",))
@@ -191,10 +176,7 @@ def problems_v06(
     out: list[tuple[str, str]] = []
     for stem in stems:
         name = f"strict_{stem}" if strict and (folder / f"strict_{stem}.schema").is_file() else stem
-        schema = json.loads((folder / f"{name}.schema").read_text())
-        validator = jsonschema.Draft202012Validator(schema, registry=registry)
-        for err in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
-            out.append((_loc(tuple(err.absolute_path)), err.message))
+        out.extend(schema_rules(document, folder, name))
     if kind in ("image", "label"):  # on either spelling of input/output
         out.extend(_graph_rules(_object_refs(copy.deepcopy(body))))
     if kind == "labels":
