@@ -53,6 +53,15 @@ class VersionInfo:
         The version string written (``None``: not writable).
     released
         Released version strings this row accepts as conformant.
+    plate_grid
+        HCS wells are ``<row>/<column>`` paths with ``rowIndex``/``columnIndex`` and
+        alphanumeric row and column names (0.4 on). Before, a well path was any path to the
+        well group, the plate's ``version`` was required and ``acquisitions`` non-empty.
+    plate_integer_ids
+        Plate acquisition ids are integers and ``field_count`` a positive integer (0.1: any
+        JSON number, ``field_count`` untyped).
+    ome_zarr_models
+        The ome-zarr-models subpackage that models this version (``"v04"``), if any.
     """
 
     version: str
@@ -63,16 +72,28 @@ class VersionInfo:
     writable: bool
     written_as: str | None = None
     released: tuple[str, ...] = ()
+    plate_grid: bool = True
+    plate_integer_ids: bool = True
+    ome_zarr_models: str | None = None
 
 
 VERSIONS: dict[str, VersionInfo] = {
     v.version: v
     for v in (
-        VersionInfo("0.1", 2, False, "fixed", "none", False, released=("0.1",)),
-        VersionInfo("0.2", 2, False, "fixed", "none", False, released=("0.2",)),
-        VersionInfo("0.3", 2, False, "names", "none", False, released=("0.3",)),
-        VersionInfo("0.4", 2, False, "objects", "scale-translation", True, "0.4", ("0.4",)),
-        VersionInfo("0.5", 3, True, "objects", "scale-translation", True, "0.5", ("0.5",)),
+        VersionInfo(
+            "0.1", 2, False, "fixed", "none", False, released=("0.1",), plate_grid=False,
+            plate_integer_ids=False,
+        ),
+        VersionInfo("0.2", 2, False, "fixed", "none", False, released=("0.2",), plate_grid=False),
+        VersionInfo("0.3", 2, False, "names", "none", False, released=("0.3",), plate_grid=False),
+        VersionInfo(
+            "0.4", 2, False, "objects", "scale-translation", True, "0.4", ("0.4",),
+            ome_zarr_models="v04",
+        ),
+        VersionInfo(
+            "0.5", 3, True, "objects", "scale-translation", True, "0.5", ("0.5",),
+            ome_zarr_models="v05",
+        ),
         VersionInfo("0.6", 3, True, "coordinateSystems", "rfc5", True, "0.6", ("0.6", "0.6rc0")),
         # 0.9.dev1: 0.6 plus RFC-3 (free axes) and RFC-4 (orientation); read, not written
         VersionInfo("0.9", 3, True, "coordinateSystems", "rfc5", False, released=()),
