@@ -29,11 +29,6 @@ ALLOWED_BACK_EDGES = {
     # the public re-export of the plate writer from the plate reader (users and the HCS
     # notebook import to_hcs_zarr from xarray_ngff._hcs): goes with a deprecation cycle
     ("xarray_ngff._hcs", "xarray_ngff._hcs_writer"),
-    # to_ngff_zarr writes labels= through the labels writer, which plans, creates and finalises
-    # each label with the writer's public prepare_image/image_stored/image_finalize (targets,
-    # compute helpers and the staged pyramid have left writer.py): goes if that image plan
-    # moves below both writers
-    ("xarray_ngff._writer", "xarray_ngff._labels_writer"),
     # NgffImage/NgffMultiscales methods that read and write: inside compat, one way round
     ("xarray_ngff.compat._image", "xarray_ngff.compat._io"),
 }
