@@ -213,7 +213,7 @@ def _model_problems(kind: str, attrs: Mapping[str, Any], version: str | None) ->
         package = f"ome_zarr_models.{info.ome_zarr_models}"
         plate_model = importlib.import_module(f"{package}.plate").Plate
         well_model = importlib.import_module(f"{package}.well_types").WellMeta
-    except ImportError:  # optional: the own rules still run
+    except (ImportError, AttributeError):  # optional (or reorganised): the own rules still run
         return []
     model = plate_model if kind == "plate" else well_model
     body = attrs.get("ome", attrs) if info.envelope else attrs
