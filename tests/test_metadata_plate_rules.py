@@ -1,5 +1,5 @@
 """Plate and well rules follow the version table: what differs between versions is a row's
-field (``plate_grid``, ``plate_integer_ids``, ``ome_zarr_models``), not a literal."""
+field (``plate_grid``, ``plate_integer_ids``, ``models``), not a literal."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_models_run_only_where_the_table_names_a_subpackage(monkeypatch):
     bad = {"well": {"version": "0.4", "images": [{"path": "0", "acquisition": "x"}]}}
     assert any("(ome-zarr-models)" in p for p in well_problems(bad, "0.4"))
     # the same document with the row's subpackage removed: the own rules only
-    row = dataclasses.replace(VERSIONS["0.4"], ome_zarr_models=None)
+    row = dataclasses.replace(VERSIONS["0.4"], models=None)
     monkeypatch.setitem(plate_rules.VERSIONS, "0.4", row)
     found = well_problems(bad, "0.4")
     assert found and not any("(ome-zarr-models)" in p for p in found)

@@ -205,12 +205,12 @@ def _check_acquisitions(doc: Mapping, version: str | None, problems: list[str]) 
 def _model_problems(kind: str, attrs: Mapping[str, Any], version: str | None) -> list[str]:
     """ome-zarr-models' verdict where it models the version (skipped when not installed)."""
     info = _info(version)
-    if info is None or info.ome_zarr_models is None:
+    if info is None or info.models is None:
         return []
     try:
         import pydantic
 
-        package = f"ome_zarr_models.{info.ome_zarr_models}"
+        package = f"ome_zarr_models.{info.models}"
         plate_model = importlib.import_module(f"{package}.plate").Plate
         well_model = importlib.import_module(f"{package}.well_types").WellMeta
     except (ImportError, AttributeError):  # optional (or reorganised): the own rules still run

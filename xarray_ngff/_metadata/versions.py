@@ -53,6 +53,9 @@ class VersionInfo:
         The version string written (``None``: not writable).
     released
         Released version strings this row accepts as conformant.
+    models
+        The ome-zarr-models subpackage that models this version's documents (``"v04"``,
+        ``"v05"``); ``None`` where the models have none.
     plate_grid
         HCS wells are ``<row>/<column>`` paths with ``rowIndex``/``columnIndex`` and
         alphanumeric row and column names (0.4 on). Before, a well path was any path to the
@@ -60,8 +63,6 @@ class VersionInfo:
     plate_integer_ids
         Plate acquisition ids are integers and ``field_count`` a positive integer (0.1: any
         JSON number, ``field_count`` untyped).
-    ome_zarr_models
-        The ome-zarr-models subpackage that models this version (``"v04"``), if any.
     """
 
     version: str
@@ -72,9 +73,9 @@ class VersionInfo:
     writable: bool
     written_as: str | None = None
     released: tuple[str, ...] = ()
+    models: str | None = None
     plate_grid: bool = True
     plate_integer_ids: bool = True
-    ome_zarr_models: str | None = None
 
 
 VERSIONS: dict[str, VersionInfo] = {
@@ -87,12 +88,26 @@ VERSIONS: dict[str, VersionInfo] = {
         VersionInfo("0.2", 2, False, "fixed", "none", False, released=("0.2",), plate_grid=False),
         VersionInfo("0.3", 2, False, "names", "none", False, released=("0.3",), plate_grid=False),
         VersionInfo(
-            "0.4", 2, False, "objects", "scale-translation", True, "0.4", ("0.4",),
-            ome_zarr_models="v04",
+            "0.4",
+            2,
+            False,
+            "objects",
+            "scale-translation",
+            True,
+            "0.4",
+            ("0.4",),
+            models="v04",
         ),
         VersionInfo(
-            "0.5", 3, True, "objects", "scale-translation", True, "0.5", ("0.5",),
-            ome_zarr_models="v05",
+            "0.5",
+            3,
+            True,
+            "objects",
+            "scale-translation",
+            True,
+            "0.5",
+            ("0.5",),
+            models="v05",
         ),
         VersionInfo("0.6", 3, True, "coordinateSystems", "rfc5", True, "0.6", ("0.6", "0.6rc0")),
         # 0.9.dev1: 0.6 plus RFC-3 (free axes) and RFC-4 (orientation); read, not written
