@@ -44,14 +44,17 @@ from ._util import name_sort_key as _name_sort_key
 from .errors import NgffError, PlateError, WriteError
 
 __all__ = [
+    "ALPHANUMERIC",
     "PlatePlan",
     "add_field",
     "as_acquisitions",
     "ensure_group",
+    "fields_from",
     "grid_names",
     "plan_plate",
     "plate_metadata",
     "read_attrs",
+    "sorted_names",
     "sync",
     "well_images",
     "well_lock",
@@ -62,7 +65,7 @@ __all__ = [
 ALPHANUMERIC = re.compile(r"[A-Za-z0-9]+")
 
 
-# -- group documents on the store ---------------------------------------------------------------
+# -- group documents on the store ------------------------------------------------------------
 
 
 _LOCKS: dict[tuple[str, str], threading.Lock] = {}
@@ -76,9 +79,9 @@ def _thread_lock(store_key: str, path: str) -> threading.Lock:
 
 def sync(coro):
     """Run a zarr store coroutine to completion (zarr's own event loop)."""
-    from zarr.core.sync import sync
+    from zarr.core.sync import sync as zarr_sync
 
-    return sync(coro)
+    return zarr_sync(coro)
 
 
 def _buffer(doc: Mapping[str, Any]):
