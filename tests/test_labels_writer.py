@@ -111,7 +111,7 @@ def test_add_label_refuses_to_replace_its_own_source(tmp_path, image, cells):
 def test_interrupted_label_is_never_listed(tmp_path, image, cells, monkeypatch):
     path = tmp_path / "img.ome.zarr"
     xn.to_ngff_zarr(path, xn.to_multiscales(image, scale_factors=[2]))
-    from xarray_ngff import _writer as writer
+    from xarray_ngff import _image_writer as writer
 
     def boom(*args, **kwargs):
         raise OSError("disk full")

@@ -24,15 +24,6 @@ ALLOWED_PRIVATE: set[tuple[str, str, str]] = set()
 # (importer, imported): import edges that point back up the layers. Without them the graph
 # has no cycle. All are imports inside functions today, so they work, but each ties two layers.
 ALLOWED_BACK_EDGES = {
-    # to_ngff_zarr writes labels= through the labels writer, which plans, creates and finalises
-    # each label with the writer's public prepare_image/image_stored/image_finalize (targets,
-    # compute helpers and the staged pyramid have left writer.py): goes if that image plan
-    # moves below both writers
-    ("xarray_ngff._writer", "xarray_ngff._labels_writer"),
-    # the compat layer sits above the core; the core recognises compat objects (as_native)
-    # and ngff-zarr's Methods enum: goes when compat registers its types with the core
-    ("xarray_ngff._bridge", "xarray_ngff.compat"),
-    ("xarray_ngff._pyramid", "xarray_ngff.compat"),
     # NgffImage/NgffMultiscales methods that read and write: inside compat, one way round
     ("xarray_ngff.compat._image", "xarray_ngff.compat._io"),
 }

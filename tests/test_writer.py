@@ -246,7 +246,7 @@ def test_dask_chunks_aligned_to_shards(tmp_path):
     data = da.from_array(np.arange(96 * 80, dtype="uint16").reshape(96, 80), chunks=(40, 30))
     ms = xn.to_multiscales(xn.to_ngff_image(data), scale_factors=[2], chunks=16)
     seen = []
-    from xarray_ngff import _writer as writer
+    from xarray_ngff import _image_writer as writer
 
     real = writer.da.store
 
@@ -614,7 +614,7 @@ def test_each_source_block_computed_once(tmp_path, edit):
 
 
 def test_errors_keep_their_type_and_traceback_and_gain_a_note(tmp_path, monkeypatch):
-    from xarray_ngff import _writer as writer
+    from xarray_ngff import _image_writer as writer
     from xarray_ngff.errors import ValidationError
 
     def refuse(*args, **kwargs):

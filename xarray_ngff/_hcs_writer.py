@@ -1,7 +1,7 @@
 """Writing HCS plates: :func:`to_hcs_zarr` and the incremental :class:`HcsPlateWriter`.
 
 Reading, navigating and the plate array live in :mod:`xarray_ngff._hcs`, which also re-exports
-these two names.
+these two names; the plan of a plate and its group documents in :mod:`xarray_ngff._hcs_layout`.
 
 Safety
 ------
@@ -18,17 +18,11 @@ left by an error discards the new plate and keeps the old one.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import json
 import os
 import pathlib
-import posixpath
-import re
 import shutil
-import threading
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,160 +34,30 @@ from zarr.abc.store import Store
 from . import _ozx, _staging
 from ._bridge import as_native
 from ._compute import fork_safe_dask
-from ._metadata.parse import ome_attrs
-from ._metadata.plate import (
-    PlateAcquisition,
-    PlateColumn,
-    PlateMetadata,
-    PlateRow,
-    PlateWell,
-    WellImage,
-    WellMetadata,
-    parse_plate,
-    parse_well,
-    plate_attrs,
-    well_attrs,
+from ._hcs_layout import (
+    ALPHANUMERIC,
+    add_field,
+    as_acquisitions,
+    ensure_group,
+    grid_names,
+    plan_plate,
+    plate_metadata,
+    read_attrs,
+    sync,
+    well_images,
+    well_lock,
+    write_attrs,
 )
-from ._metadata.versions import writable_version
+from ._metadata.parse import ome_attrs
+from ._metadata.plate import PlateMetadata, WellImage, parse_plate, plate_attrs
+from ._metadata.versions import VERSIONS, writable_version
 from ._targets import check_sources, open_target, put_in_place
-from ._util import field_sort_key as _field_sort_key
 from ._util import join as _join
 from ._util import listing as _listing
-from ._util import name_sort_key as _name_sort_key
 from ._util import pmap as _pmap
-from .errors import (
-    NgffError,
-    PlateError,
-    StoreExistsError,
-    WriteError,
-)
+from .errors import PlateError, StoreExistsError, WriteError
 
 __all__ = ["HcsPlateWriter", "to_hcs_zarr"]
-
-
-_LOCKS: dict[tuple[str, str], threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-
-
-def _thread_lock(store_key: str, path: str) -> threading.Lock:
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault((store_key, path), threading.Lock())
-
-
-def _sync(coro):
-    from zarr.core.sync import sync
-
-    return sync(coro)
-
-
-def _buffer(doc: Mapping[str, Any]):
-    from zarr.core.buffer import default_buffer_prototype
-
-    text = json.dumps(doc, indent=2, allow_nan=False)
-    return default_buffer_prototype().buffer.from_bytes(text.encode())
-
-
-def _get_json(store: Store, key: str) -> dict[str, Any] | None:
-    from zarr.core.buffer import default_buffer_prototype
-
-    buf = _sync(store.get(key, prototype=default_buffer_prototype()))
-    if buf is None:
-        return None
-    return json.loads(buf.to_bytes())
-
-
-def _group_keys(zarr_format: int, path: str) -> tuple[str, str | None]:
-    if zarr_format == 3:
-        return _join(path, "zarr.json"), None
-    return _join(path, ".zgroup"), _join(path, ".zattrs")
-
-
-def _ensure_group(store: Store, zarr_format: int, path: str) -> None:
-    """Create the group document if absent; never rewrites or deletes anything."""
-    key, _ = _group_keys(zarr_format, path)
-    doc = (
-        {"zarr_format": 3, "node_type": "group", "attributes": {}}
-        if zarr_format == 3
-        else {"zarr_format": 2}
-    )
-    if _sync(store.exists(key)):
-        return
-    with contextlib.suppress(FileExistsError):  # another process created it first
-        _sync(store.set_if_not_exists(key, _buffer(doc)))
-
-
-def _read_attrs(store: Store, zarr_format: int, path: str) -> dict[str, Any] | None:
-    key, attrs_key = _group_keys(zarr_format, path)
-    if zarr_format == 3:
-        doc = _get_json(store, key)
-        return None if doc is None else dict(doc.get("attributes") or {})
-    if not _sync(store.exists(key)):
-        return None
-    return _get_json(store, attrs_key) or {}
-
-
-def _write_attrs(store: Store, zarr_format: int, path: str, attrs: Mapping[str, Any]) -> None:
-    key, attrs_key = _group_keys(zarr_format, path)
-    if zarr_format == 3:
-        doc = {"zarr_format": 3, "node_type": "group", "attributes": dict(attrs)}
-        _sync(store.set(key, _buffer(doc)))
-    else:
-        _ensure_group(store, 2, path)
-        _sync(store.set(attrs_key, _buffer(dict(attrs))))
-
-
-@contextlib.contextmanager
-def _well_lock(local_root: pathlib.Path | None, store_key: str, well_path: str) -> Iterator[None]:
-    """Serialise updates of one well's metadata: threads via a lock, processes (local stores)
-    via ``flock`` on the well directory, which needs no extra file in the plate."""
-    with _thread_lock(store_key, well_path):
-        if local_root is None:
-            yield
-            return
-        import fcntl
-
-        fd = os.open(local_root / well_path, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-
-
-def _as_acquisitions(acquisitions: Any) -> list[PlateAcquisition] | None:
-    if acquisitions is None:
-        return None
-    out = []
-    for a in acquisitions:
-        if isinstance(a, PlateAcquisition):
-            out.append(a)
-        elif isinstance(a, int) and not isinstance(a, bool):
-            out.append(PlateAcquisition(a))
-        elif isinstance(a, Mapping) and isinstance(a.get("id"), int):
-            known = {f.name for f in dataclasses.fields(PlateAcquisition)}
-            out.append(PlateAcquisition(**{k: v for k, v in a.items() if k in known}))
-        else:
-            raise PlateError(
-                f"an acquisition must be an int id, a mapping with an 'id' or a "
-                f"PlateAcquisition, got {a!r}",
-                field="acquisitions",
-            )
-    ids = [a.id for a in out]
-    if len(set(ids)) != len(ids) or any(i < 0 for i in ids):
-        raise PlateError(
-            f"acquisition ids must be unique non-negative integers, got {ids}",
-            field="acquisitions",
-        )
-    return out
-
-
-def _names(values: Iterable[Any], what: str) -> list[str]:
-    names = [str(v.name if isinstance(v, PlateRow | PlateColumn) else v) for v in values]
-    bad = [n for n in names if not re.fullmatch(r"[A-Za-z0-9]+", n)]
-    if not names or bad or len(set(names)) != len(names):
-        raise PlateError(f"{what} must be unique alphanumeric names, got {names}", field=what)
-    return names
 
 
 class HcsPlateWriter:
@@ -210,7 +74,8 @@ class HcsPlateWriter:
         :class:`~xarray_ngff._metadata.plate.PlateAcquisition`. ``field_count`` defaults to
         the largest number of fields written in a well.
     version
-        ``"0.5"`` (Zarr v3) or ``"0.4"`` (Zarr v2).
+        A written version (:data:`~xarray_ngff._metadata.versions.WRITABLE`): ``"0.5"``
+        (Zarr v3, default) or ``"0.4"`` (Zarr v2).
     overwrite
         Replace an existing Zarr hierarchy at ``store`` (a non-empty directory that is not
         Zarr is refused). ``False`` adds to a plate already there (same version), e.g. to
@@ -274,10 +139,10 @@ class HcsPlateWriter:
         **writer_options: Any,
     ) -> None:
         info = writable_version(version, store=str(store))
-        self.rows = _names(rows, "rows")
-        self.columns = _names(columns, "columns")
+        self.rows = grid_names(rows, "rows")
+        self.columns = grid_names(columns, "columns")
         self.name = name
-        self.acquisitions = _as_acquisitions(acquisitions)
+        self.acquisitions = as_acquisitions(acquisitions)
         self.field_count = field_count
         self.version = version
         self.zarr_format = info.zarr_format
@@ -357,7 +222,7 @@ class HcsPlateWriter:
         staged = _staging.staging_path(path)
         staged.mkdir(parents=True)
         self._staged, self._archive = str(staged), True
-        _ensure_group(self._store(), self.zarr_format, "")
+        ensure_group(self._store(), self.zarr_format, "")
         self._created = True
 
     def _create(self, overwrite: bool) -> None:
@@ -388,16 +253,17 @@ class HcsPlateWriter:
             else:
                 local.mkdir(parents=True, exist_ok=True)
         elif overwrite:
-            _sync(store.delete_dir(""))
-        existing = _read_attrs(store, self.zarr_format, "")
-        other = _read_attrs(store, 5 - self.zarr_format, "")
-        if existing is None and other is not None:
-            raise PlateError(
-                f"the store holds a Zarr v{5 - self.zarr_format} plate; cannot add version "
-                f"{self.version} wells to it",
-                store=self.label,
-                field="version",
-            )
+            sync(store.delete_dir(""))
+        existing = read_attrs(store, self.zarr_format, "")
+        # the Zarr formats of the other versions (the table's)
+        for other in sorted({v.zarr_format for v in VERSIONS.values()} - {self.zarr_format}):
+            if existing is None and read_attrs(store, other, "") is not None:
+                raise PlateError(
+                    f"the store holds a Zarr v{other} plate; cannot add version "
+                    f"{self.version} wells to it",
+                    store=self.label,
+                    field="version",
+                )
         if existing is not None and "plate" in ome_attrs(existing)[1]:
             found = parse_plate(existing, store=self.label, path="/").version
             if found is not None and found != self.version:
@@ -407,7 +273,7 @@ class HcsPlateWriter:
                     store=self.label,
                     field="version",
                 )
-        _ensure_group(store, self.zarr_format, "")
+        ensure_group(store, self.zarr_format, "")
         self._created = True
 
     def _check(self, row: str, column: str, acquisition: int | None) -> None:
@@ -458,7 +324,7 @@ class HcsPlateWriter:
         image = as_native(image)  # an xarray_ngff.compat NgffMultiscales or NgffImage
         if isinstance(field, int | np.integer) and not isinstance(field, bool) and field >= 0:
             field = str(int(field))
-        if not isinstance(field, str) or not re.fullmatch(r"[A-Za-z0-9]+", field):
+        if not isinstance(field, str) or not ALPHANUMERIC.fullmatch(field):
             raise PlateError(
                 f"field must be a non-negative integer or an alphanumeric path, got {field!r}",
                 store=self.label,
@@ -473,8 +339,8 @@ class HcsPlateWriter:
         store = self._store()
         well_path = f"{row}/{column}"
         field_path = f"{well_path}/{field}"
-        _ensure_group(store, self.zarr_format, row)
-        _ensure_group(store, self.zarr_format, well_path)
+        ensure_group(store, self.zarr_format, row)
+        ensure_group(store, self.zarr_format, well_path)
         target = self._field_target(field_path)
         remote = isinstance(target, str) and "://" in target
         with fork_safe_dask():
@@ -488,33 +354,18 @@ class HcsPlateWriter:
                 **self.writer_options,
             )
         local = self._local_root()
-        with _well_lock(local, self.label, well_path):
-            attrs = _read_attrs(store, self.zarr_format, well_path) or {}
-            images: list[WellImage] = []
-            if "well" in ome_attrs(attrs)[1]:
-                images = parse_well(attrs, store=self.label, path=well_path).images
+        with well_lock(local, self.label, well_path):
+            attrs = read_attrs(store, self.zarr_format, well_path) or {}
             entry = WellImage(field, acquisition)
-            paths = [i.path for i in images]
-            if entry.path in paths:
-                images[paths.index(entry.path)] = entry
-            else:
-                images.append(entry)
-            if all(i.path.isdigit() for i in images):
-                images.sort(key=lambda i: _field_sort_key(i.path))
-            attrs.pop("well", None)
-            attrs.pop("ome", None)
-            attrs.update(well_attrs(WellMetadata(images), self.version))
-            _write_attrs(store, self.zarr_format, well_path, attrs)
+            attrs = add_field(attrs, entry, self.version, label=self.label, path=well_path)
+            write_attrs(store, self.zarr_format, well_path, attrs)
         return field_path
 
     def _well_images(self, store: Store, max_workers: int | None) -> dict[str, list[WellImage]]:
         paths = [f"{r}/{c}" for r in self.rows for c in self.columns]
 
         def read(path: str) -> list[WellImage] | None:
-            attrs = _read_attrs(store, self.zarr_format, path)
-            if not attrs or "well" not in ome_attrs(attrs)[1]:
-                return None
-            return parse_well(attrs, store=self.label, path=path).images
+            return well_images(store, self.zarr_format, path, self.label)
 
         found = _pmap(read, paths, max_workers)
         return {p: imgs for p, imgs in zip(paths, found, strict=True) if imgs}
@@ -526,21 +377,16 @@ class HcsPlateWriter:
         written = self._well_images(store, max_workers)
         if not written:
             return None
-        wells = []
-        for path in written:
-            r, c = path.split("/")
-            wells.append(PlateWell(path, self.rows.index(r), self.columns.index(c)))
-        count = self.field_count or max(len(v) for v in written.values())
-        meta = PlateMetadata(
-            [PlateRow(r) for r in self.rows],
-            [PlateColumn(c) for c in self.columns],
-            wells,
+        meta = plate_metadata(
+            self.rows,
+            self.columns,
+            written,
             acquisitions=self.acquisitions,
-            field_count=count,
+            field_count=self.field_count,
             name=self.name,
             version=self.version,
         )
-        _write_attrs(store, self.zarr_format, "", plate_attrs(meta, self.version))
+        write_attrs(store, self.zarr_format, "", plate_attrs(meta, self.version))
         return meta
 
     def close(self) -> PlateMetadata | None:
@@ -570,31 +416,6 @@ class HcsPlateWriter:
             return
         # on errors too: every well listed then is complete, so the plate stays truthful
         self.close()
-
-
-def _fields_from(plate: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(``{"A/1/0": multiscales}``, plate-level attrs) from a DataTree or a mapping."""
-    if isinstance(plate, xr.DataTree):
-        fields: dict[str, Any] = {}
-        for node in plate.subtree:
-            rel = node.relative_to(plate) if node is not plate else ""
-            parts = rel.split("/") if rel else []
-            if len(parts) == 3:
-                fields[rel] = node
-        _, body = ome_attrs(dict(plate.attrs))
-        return fields, dict(body.get("plate") or {})
-    if isinstance(plate, Mapping):
-        return {str(k).strip("/"): v for k, v in plate.items()}, {}
-    raise WriteError(
-        f"plate must be a DataTree '<row>/<column>/<field>' or a mapping "
-        f"{{'A/1/0': multiscales}}, got {type(plate).__name__}",
-        field="plate",
-    )
-
-
-def _sorted_names(names: Iterable[str]) -> list[str]:
-    unique = list(dict.fromkeys(names))
-    return sorted(unique, key=_name_sort_key)
 
 
 def to_hcs_zarr(
@@ -628,7 +449,7 @@ def to_hcs_zarr(
         well's order (a tree read from a plate), else in the order given. Field trees with a
         ``labels`` node keep their label images.
     version
-        ``"0.5"`` or ``"0.4"``.
+        A written version: ``"0.5"`` (default) or ``"0.4"``.
     name, rows, columns, acquisitions, field_count
         Plate metadata; each defaults to the tree's root attrs (``plate`` document, as written
         by :func:`synthetic_plate` or read from a plate) and then to what the field paths
@@ -654,78 +475,47 @@ def to_hcs_zarr(
     >>> p.metadata.version, [r.name for r in p.metadata.rows], p.metadata.acquisitions[0].id
     ('0.4', ['A', 'B'], 3)
     """
-    fields, doc = _fields_from(plate)
-    if not fields:
-        raise WriteError("the plate has no fields to write", store=str(store), field="plate")
-    bad = [
-        k
-        for k in fields
-        if len(k.split("/")) != 3 or not all(re.fullmatch(r"[A-Za-z0-9]+", p) for p in k.split("/"))
-    ]
-    if bad:
-        raise WriteError(
-            f"field paths must be '<row>/<column>/<field>' with alphanumeric parts (such as "
-            f"'A/1/0' or 'A/1/A1f0'), got {_listing(bad)}",
-            store=str(store),
-            field="plate",
-        )
-    labels = dict(labels or {})
-    unknown = [k for k in labels if k not in fields]
-    if unknown:
-        raise WriteError(
-            f"labels name fields {_listing(unknown)} that the plate does not have",
-            store=str(store),
-            field="labels",
-        )
-    parsed_rows = [r.get("name") for r in doc.get("rows", []) if isinstance(r, Mapping)]
-    parsed_cols = [c.get("name") for c in doc.get("columns", []) if isinstance(c, Mapping)]
-    rows = list(rows or parsed_rows or _sorted_names(k.split("/")[0] for k in fields))
-    columns = list(columns or parsed_cols or _sorted_names(k.split("/")[1] for k in fields))
-    if acquisitions is None:
-        acquisitions = doc.get("acquisitions")
-    if name is None:
-        name = doc.get("name")
-    source_acq: dict[str, int] = {}
-    # fields are written (and so listed) in the well's order: the source well's list, then
-    # the order given
-    rank = {key: (1, i) for i, key in enumerate(fields)}
-    if isinstance(plate, xr.DataTree):
-        for key in fields:
-            wnode = plate[posixpath.dirname(key)]
-            with contextlib.suppress(NgffError):
-                for i, img in enumerate(parse_well(dict(wnode.attrs)).images):
-                    full = _join(posixpath.dirname(key), img.path)
-                    if full in rank:
-                        rank[full] = (0, i)
-                    if img.acquisition is not None:
-                        source_acq[full] = img.acquisition
-    source_acq.update(field_acquisitions or {})
+    plan = plan_plate(
+        store,
+        plate,
+        rows=rows,
+        columns=columns,
+        acquisitions=acquisitions,
+        name=name,
+        field_acquisitions=field_acquisitions,
+        labels=labels,
+    )
     from ._sources import find_sources
 
     # a plate read from the target: staged (local) or refused (stores that cannot rename)
-    check_sources(find_sources(*fields.values()), open_target(store, storage_options))
+    check_sources(find_sources(*plan.fields.values()), open_target(store, storage_options))
     writer = HcsPlateWriter(
         store,
-        rows,
-        columns,
-        name=name,
-        acquisitions=acquisitions,
+        plan.rows,
+        plan.columns,
+        name=plan.name,
+        acquisitions=plan.acquisitions,
         field_count=field_count,
         version=version,
         overwrite=overwrite,
         storage_options=storage_options,
         **writer_options,
     )
-    order = sorted(fields, key=lambda k: (k.split("/")[:2], rank[k]))
-    for key in order:
+    source_acq = plan.field_acquisitions
+    for key in plan.order:
         r, c, f = key.split("/")
         # fail before writing anything: checks every field's row/column/acquisition first
         writer._check(r, c, source_acq.get(key, _only_id(writer)))
     with writer:
-        for key in order:
+        for key in plan.order:
             r, c, f = key.split("/")
             writer.write_field(
-                r, c, f, fields[key], acquisition=source_acq.get(key), labels=labels.get(key)
+                r,
+                c,
+                f,
+                plan.fields[key],
+                acquisition=source_acq.get(key),
+                labels=plan.labels.get(key),
             )
 
 

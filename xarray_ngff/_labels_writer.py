@@ -28,6 +28,7 @@ import zarr.storage
 from ._axes import AXIS_NAMES_ATTR
 from ._compute import done, run
 from ._image import image_scale, make_coords
+from ._image_writer import ImagePlan, image_finalize, image_stored, prepare_image
 from ._metadata.labels import parse_image_label, parse_labels_group
 from ._metadata.parse import ome_attrs, parse_multiscales
 from ._metadata.versions import VERSIONS
@@ -35,7 +36,6 @@ from ._pyramid import to_multiscales, tree_levels
 from ._sources import child_location, find_sources, local_location, location_of_store, relation
 from ._targets import Target
 from ._warn import emit_user_level_warning
-from ._writer import ImagePlan, image_finalize, image_stored, prepare_image
 from .errors import NgffError, NgffWarning, StoreExistsError, WriteError
 
 __all__ = ["add_label", "envelope", "label_tasks", "prepare_labels"]

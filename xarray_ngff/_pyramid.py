@@ -1,4 +1,4 @@
-"""Multiscale pyramids: scale-factor plans, level geometry and the lazy DataTree.
+"""Multiscale pyramids: level geometry, the blockwise reductions and the lazy DataTree.
 
 A pyramid is an :class:`xarray.DataTree` whose root has no dims and holds the version-neutral
 ``multiscales`` metadata in its attrs, and whose children ``scale0 … scaleN`` each hold one
@@ -11,24 +11,13 @@ both from level 0 (256 pixels give 85 and 64, as ngff-zarr does). A level's size
 ``floor(N / F)`` of level 0's and its geometry exact. Nothing is computed when the pyramid is
 built.
 
-Automatic levels (``scale_factors=None``)
------------------------------------------
-Starting from level 0, each new level halves the spatial dims that are
-
-1. still larger than one chunk, and
-2. not already coarser than twice the finest physical spacing among those dims (an
-   anisotropic dim *waits* until the others catch up).
-
-It stops when every spatial dim fits in one chunk. A 64 x 1024 x 1024 volume with z spacing
-4 um and x/y spacing 1 um, chunks 128, gets ``{'z': 1, 'y': 2, 'x': 2}``,
-``{'z': 1, 'y': 4, 'x': 4}``, ``{'z': 1, 'y': 8, 'x': 8}``: z already fits in one chunk, so it
-is never reduced; with chunks 32 it would wait until y/x reach 2 um, then shrink with them.
+The scale plans (chunks, checked factors and the automatic ladder for ``scale_factors=None``)
+live in :mod:`xarray_ngff._scale_plan`; their names are importable from here too.
 """
 
 from __future__ import annotations
 
 import bisect
-import enum
 import functools
 import importlib.metadata
 import itertools
@@ -42,7 +31,7 @@ import xarray as xr
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 
-from ._bridge import as_native
+from ._bridge import as_native, is_method_member, method_name
 from ._image import (
     SPATIAL_DIMS,
     image_axes,
@@ -61,11 +50,15 @@ from ._methods import (
     nearest_offset,
     reduce_block,
 )
+from ._scale_plan import (
+    normalize_chunks,
+    normalize_scale_factors,
+    plan_scale_factors,
+    spatial_dims,
+)
 from .errors import (
-    InvalidChunksError,
     InvalidDimsError,
     InvalidMethodError,
-    InvalidScaleFactorsError,
     NgffError,
 )
 
@@ -93,162 +86,6 @@ REDUCED_FROM = "ngff_reduced_from"
 def level_name(k: int) -> str:
     """Name of the tree node of level ``k`` (``scale0`` …)."""
     return f"{_LEVEL_PREFIX}{k}"
-
-
-def _spatial(dims: Sequence[str]) -> list[str]:
-    return [d for d in dims if d in SPATIAL_DIMS]
-
-
-def normalize_chunks(
-    chunks: int | Sequence[int] | Mapping[str, int] | None,
-    dims: Sequence[str],
-    shape: Sequence[int] | None = None,
-) -> dict[str, int]:
-    """Chunk size per dim.
-
-    ``None``: 128 per spatial dim for volumes, 256 for 2D images, 1 for ``t`` and ``c``;
-    an int: that size for every spatial dim (``t``/``c`` stay 1); a tuple: one per dim;
-    a dict: per dim, missing dims default. With ``shape``, sizes are clipped to it.
-
-    Examples
-    --------
-    >>> normalize_chunks(None, ("c", "z", "y", "x"))
-    {'c': 1, 'z': 128, 'y': 128, 'x': 128}
-    >>> normalize_chunks({"x": 64}, ("y", "x"), shape=(100, 30))
-    {'y': 100, 'x': 30}
-    """
-    dims = tuple(dims)
-    spatial = _spatial(dims)
-    default = 128 if len(spatial) >= 3 else 256
-    out = {d: (default if d in SPATIAL_DIMS else 1) for d in dims}
-    if chunks is None:
-        pass
-    elif isinstance(chunks, bool):
-        raise InvalidChunksError(f"chunks={chunks!r} is not a size", field="chunks")
-    elif isinstance(chunks, int | np.integer):
-        out.update({d: int(chunks) for d in spatial})
-    elif isinstance(chunks, Mapping):
-        unknown = [k for k in chunks if k not in dims]
-        if unknown:
-            raise InvalidChunksError(
-                f"chunks={dict(chunks)!r} names {unknown}, which are not dims {dims}",
-                field="chunks",
-            )
-        out.update({d: chunks[d] for d in chunks})
-    elif isinstance(chunks, Sequence) and not isinstance(chunks, str | bytes):
-        if len(chunks) != len(dims):
-            raise InvalidChunksError(
-                f"chunks={tuple(chunks)!r} has {len(chunks)} sizes for {len(dims)} dims {dims}",
-                field="chunks",
-            )
-        out.update(dict(zip(dims, chunks, strict=True)))
-    else:
-        raise InvalidChunksError(f"chunks={chunks!r} is not an int, tuple or dict", field="chunks")
-    for d, c in out.items():
-        if isinstance(c, bool) or not isinstance(c, int | np.integer) or c < 1:
-            raise InvalidChunksError(
-                f"chunks[{d!r}]={c!r} must be a positive integer", field="chunks"
-            )
-        out[d] = int(c)
-    if shape is not None:
-        out = {d: max(1, min(out[d], n)) for d, n in zip(dims, shape, strict=True)}
-    return out
-
-
-def normalize_scale_factors(
-    scale_factors: int | Sequence[int | Mapping[str, int]],
-    dims: Sequence[str],
-    sizes: Mapping[str, int],
-) -> list[dict[str, int]]:
-    """Absolute per-dim factors for every level after level 0, validated.
-
-    Examples
-    --------
-    >>> normalize_scale_factors([2, {"x": 4, "y": 4, "z": 2}], ("z", "y", "x"),
-    ...                         {"z": 8, "y": 8, "x": 8})
-    [{'z': 2, 'y': 2, 'x': 2}, {'z': 2, 'y': 4, 'x': 4}]
-    """
-    spatial = _spatial(dims)
-    if isinstance(scale_factors, int | np.integer) and not isinstance(scale_factors, bool):
-        scale_factors = [int(scale_factors)]
-    if isinstance(scale_factors, str | bytes | Mapping) or not isinstance(scale_factors, Sequence):
-        raise InvalidScaleFactorsError(
-            f"scale_factors={scale_factors!r} must be a list of ints or of dicts",
-            field="scale_factors",
-        )
-    levels: list[dict[str, int]] = []
-    previous = dict.fromkeys(spatial, 1)
-    for i, entry in enumerate(scale_factors):
-        where = f"scale_factors[{i}]"
-        if isinstance(entry, Mapping):
-            bad = [k for k in entry if k not in spatial]
-            if bad:
-                why = (
-                    "time and channel are never downsampled"
-                    if set(bad) <= {"t", "c"}
-                    else (f"the image's spatial dims are {spatial}")
-                )
-                raise InvalidScaleFactorsError(
-                    f"{where}={dict(entry)!r} names {bad}: {why}", field="scale_factors"
-                )
-            factors = {d: entry.get(d, 1) for d in spatial}
-        else:
-            factors = dict.fromkeys(spatial, entry)
-        for d, f in factors.items():
-            if isinstance(f, bool) or not isinstance(f, int | np.integer) or f < 1:
-                raise InvalidScaleFactorsError(
-                    f"{where}: factor {f!r} for {d!r} must be a positive integer",
-                    field="scale_factors",
-                )
-            if f < previous[d]:
-                raise InvalidScaleFactorsError(
-                    f"{where}: factor {f} for {d!r} is smaller than the previous level's "
-                    f"{previous[d]} (factors are absolute, relative to level 0, and levels "
-                    "go from fine to coarse)",
-                    field="scale_factors",
-                )
-            if sizes[d] // f < 1:
-                raise InvalidScaleFactorsError(
-                    f"{where}: factor {f} for {d!r} leaves no pixel of its {sizes[d]}",
-                    field="scale_factors",
-                )
-        factors = {d: int(f) for d, f in factors.items()}
-        if factors == previous:
-            raise InvalidScaleFactorsError(
-                f"{where}={factors} repeats the previous level", field="scale_factors"
-            )
-        levels.append(factors)
-        previous = factors
-    return levels
-
-
-def plan_scale_factors(
-    sizes: Mapping[str, int],
-    spacing: Mapping[str, float],
-    chunks: Mapping[str, int],
-) -> list[dict[str, int]]:
-    """The automatic, anisotropy-aware ladder (see the module docstring).
-
-    Examples
-    --------
-    >>> plan_scale_factors({"y": 1024, "x": 1024}, {"y": 1.0, "x": 1.0}, {"y": 256, "x": 256})
-    [{'y': 2, 'x': 2}, {'y': 4, 'x': 4}]
-    >>> plan_scale_factors({"z": 64, "y": 256, "x": 256}, {"z": 4.0, "y": 1.0, "x": 1.0},
-    ...                    {"z": 16, "y": 32, "x": 32})[:3]
-    [{'z': 1, 'y': 2, 'x': 2}, {'z': 1, 'y': 4, 'x': 4}, {'z': 2, 'y': 8, 'x': 8}]
-    """
-    dims = [d for d in sizes if d in SPATIAL_DIMS]
-    factors = dict.fromkeys(dims, 1)
-    levels = []
-    while True:
-        size = {d: sizes[d] // factors[d] for d in dims}
-        todo = [d for d in dims if size[d] > chunks[d] and size[d] >= 2]
-        if not todo:
-            return levels
-        finest = min(spacing[d] * factors[d] for d in todo)
-        grow = [d for d in todo if spacing[d] * factors[d] < 2 * finest * (1 - 1e-9)]
-        factors = {d: f * 2 if d in grow else f for d, f in factors.items()}
-        levels.append(dict(factors))
 
 
 def _input_chunks(chunks: tuple[int, ...], size: int, factor: int, depth: int) -> tuple[int, ...]:
@@ -410,7 +247,7 @@ def to_multiscales(
         int applies to every spatial dim; dicts give per-dim factors (missing spatial dims are
         1). Factors never decrease; they need not be multiples (``[3, 4]``: each level comes
         from the nearest earlier level whose factors divide its own). ``None``: automatic
-        (see the module docstring).
+        (see :mod:`xarray_ngff._scale_plan`).
     method
         ``"gaussian"`` (default), ``"mean"``, ``"nearest"``, ``"mode"``, ``"min"``, ``"max"``,
         or a member of ngff-zarr's ``Methods`` (see :data:`xarray_ngff.compat.OURS`).
@@ -435,9 +272,7 @@ def to_multiscales(
     if not isinstance(image, xr.DataArray):
         image = to_ngff_image(image)
     dims = validate_dims([str(d) for d in image.dims], image.ndim)
-    if isinstance(method, enum.Enum):  # ngff-zarr's Methods (theirs or compat's)
-        from .compat import method_name
-
+    if is_method_member(method):  # ngff-zarr's Methods (theirs or compat's)
         method = method_name(method)
     if method not in METHODS:
         raise InvalidMethodError(
@@ -465,7 +300,7 @@ def to_multiscales(
     source = level0.data
     if method == "gaussian" and math.prod(data.numblocks) <= math.prod(source.numblocks):
         source = data
-    spatial = _spatial(dims)
+    spatial = spatial_dims(dims)
     # per level: its absolute factors, its dask source and its offsets (level-0 pixels)
     done: list[tuple[dict[str, int], da.Array, dict[str, float]]] = [
         (dict.fromkeys(spatial, 1), source, dict.fromkeys(spatial, 0.0))

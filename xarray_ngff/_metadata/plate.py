@@ -1,27 +1,26 @@
-"""HCS plate and well metadata: parse OME-NGFF 0.1–0.5, emit 0.4/0.5, check the rules.
+"""HCS plate and well metadata: the version-neutral model, parse 0.1–0.6, emit the written versions.
 
 The model is version-neutral: :class:`PlateMetadata` (rows, columns, wells, acquisitions,
 field count, name) and :class:`WellMetadata` (the well's field images). Parsers are lenient
 where the specification was loose (0.1–0.3 wells carry only a ``path``; their row and column
 indices are derived from the path, whose last two components name the row and the column, so
-the older layouts with an acquisition folder such as ``"run1/A/1"`` are read too).
+the older layouts with an acquisition folder such as ``"run1/A/1"`` are read too). Plates parse
+and emit like images do: the version table (:mod:`~xarray_ngff._metadata.versions`) says
+which versions are written and how the ``ome`` envelope wraps them.
 
-:func:`plate_problems` and :func:`well_problems` list every violation of the schema and of the
-structural rules that a schema cannot express (well paths made of a row name and a column name,
-indices in range and consistent with the path, acquisition ids that exist), so that a
-:class:`~xarray_ngff.errors.ValidationError` can report all of them at once. For 0.4 and 0.5
-the ome-zarr-models pydantic models are also run when installed (imported lazily).
+The rules of plate and well documents (:func:`plate_problems`, :func:`well_problems`) live in
+:mod:`~xarray_ngff._metadata.plate_rules` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MetadataError, NotOmeZarrError
 from .parse import normalize_version, ome_attrs
+from .plate_rules import plate_problems, well_problems
 from .versions import writable_version
 
 __all__ = [
@@ -40,8 +39,6 @@ __all__ = [
     "well_problems",
 ]
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9]+$")
-_WELL_PATH_RE = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9]+$")
 _ACQ_KEYS = ("name", "maximumfieldcount", "description", "starttime", "endtime")
 
 
@@ -229,7 +226,7 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def parse_plate(attrs: Mapping[str, Any], *, store=None, path: str | None = None) -> PlateMetadata:
-    """Parse the ``plate`` metadata of a group (0.1–0.5, with or without the ``ome`` key).
+    """Parse the ``plate`` metadata of a group (0.1–0.6, with or without the ``ome`` key).
 
     Raises
     ------
@@ -319,7 +316,7 @@ def parse_plate(attrs: Mapping[str, Any], *, store=None, path: str | None = None
 
 
 def parse_well(attrs: Mapping[str, Any], *, store=None, path: str | None = None) -> WellMetadata:
-    """Parse the ``well`` metadata of a group (0.1–0.5).
+    """Parse the ``well`` metadata of a group (0.1–0.6).
 
     Examples
     --------
@@ -351,12 +348,17 @@ def parse_well(attrs: Mapping[str, Any], *, store=None, path: str | None = None)
 # -- emitting ---------------------------------------------------------------------------------
 
 
-def _check_write_version(version: str) -> None:
-    writable_version(version)  # the version table's one refusal, as for images
+def _envelope(key: str, doc: dict[str, Any], version: str) -> dict[str, Any]:
+    """``doc`` as the group attributes of ``version``: inside the ``ome`` envelope beside the
+    version (0.5 on), else with the version inside (0.4); refuses what is not written."""
+    info = writable_version(version)  # the version table's one refusal, as for images
+    if info.envelope:
+        return {"ome": {"version": info.written_as, key: doc}}
+    return {key: {**doc, "version": info.written_as}}
 
 
 def plate_attrs(plate: PlateMetadata, version: str) -> dict[str, Any]:
-    """Group attributes of a plate root for ``version`` ("0.4" or "0.5").
+    """Group attributes of a plate root for a written ``version`` (0.4 on).
 
     Examples
     --------
@@ -367,7 +369,6 @@ def plate_attrs(plate: PlateMetadata, version: str) -> dict[str, Any]:
     >>> plate_attrs(p, "0.4")["plate"]["version"]
     '0.4'
     """
-    _check_write_version(version)
     doc: dict[str, Any] = {}
     if plate.acquisitions:
         doc["acquisitions"] = [a.to_dict() for a in plate.acquisitions]
@@ -381,317 +382,15 @@ def plate_attrs(plate: PlateMetadata, version: str) -> dict[str, Any]:
         {"path": w.path, "rowIndex": w.row_index, "columnIndex": w.column_index}
         for w in plate.wells
     ]
-    if version == "0.4":
-        doc["version"] = "0.4"
-        return {"plate": doc}
-    return {"ome": {"version": version, "plate": doc}}
+    return _envelope("plate", doc, version)
 
 
 def well_attrs(well: WellMetadata, version: str) -> dict[str, Any]:
-    """Group attributes of a well for ``version`` ("0.4" or "0.5").
+    """Group attributes of a well for a written ``version`` (0.4 on).
 
     Examples
     --------
     >>> well_attrs(WellMetadata([WellImage("0", 0)]), "0.4")
     {'well': {'images': [{'path': '0', 'acquisition': 0}], 'version': '0.4'}}
     """
-    _check_write_version(version)
-    doc: dict[str, Any] = {"images": [img.to_dict() for img in well.images]}
-    if version == "0.4":
-        doc["version"] = "0.4"
-        return {"well": doc}
-    return {"ome": {"version": version, "well": doc}}
-
-
-# -- rules ------------------------------------------------------------------------------------
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _doc_version(attrs: Mapping[str, Any], key: str, problems: list[str]) -> tuple[str | None, Any]:
-    """(version, document) of a plate/well group; the raw version string is kept."""
-    if isinstance(attrs.get("ome"), Mapping):
-        ome = attrs["ome"]
-        if "version" not in ome:
-            problems.append("ome.version: required")
-        return (str(ome["version"]) if "version" in ome else None), ome.get(key)
-    doc = attrs.get(key)
-    version = doc.get("version") if isinstance(doc, Mapping) else None
-    return (str(version) if version is not None else None), doc
-
-
-def _check_version(
-    raw: str | None, expected: str | None, where: str, required: bool, problems: list[str]
-) -> str | None:
-    if raw is None:
-        if required:
-            problems.append(f"{where}: required")
-        return expected
-    try:
-        found = normalize_version(raw)
-    except MetadataError:
-        problems.append(f"{where}: unsupported version {raw!r}")
-        return expected
-    if expected is not None and found != expected:
-        problems.append(f"{where}: version {raw!r} where {expected!r} was expected")
-    return found
-
-
-def _check_named_list(doc: Mapping, key: str, version: str | None, problems: list[str]) -> list:
-    raw = doc.get(key)
-    where = f"plate.{key}"
-    if raw is None:
-        problems.append(f"{where}: required")
-        return []
-    if not isinstance(raw, list) or not raw:
-        problems.append(f"{where}: must be a non-empty list")
-        return []
-    names = []
-    for i, item in enumerate(raw):
-        name = item.get("name") if isinstance(item, Mapping) else None
-        if not isinstance(name, str):
-            problems.append(f"{where}[{i}].name: required string")
-            continue
-        if version in ("0.4", "0.5") and not _NAME_RE.match(name):
-            problems.append(f"{where}[{i}].name: {name!r} is not alphanumeric")
-        names.append(name)
-    dups = sorted({n for n in names if names.count(n) > 1})
-    if dups:
-        problems.append(f"{where}: duplicate names {dups}")
-    return names
-
-
-def _check_wells(
-    doc: Mapping,
-    rows: list[str],
-    columns: list[str],
-    version: str | None,
-    problems: list[str],
-    structural: bool,
-) -> None:
-    raw = doc.get("wells")
-    if raw is None:
-        problems.append("plate.wells: required")
-        return
-    if not isinstance(raw, list) or not raw:
-        problems.append("plate.wells: must be a non-empty list")
-        return
-    modern = version in ("0.4", "0.5")
-    seen: list[str] = []
-    for i, w in enumerate(raw):
-        where = f"plate.wells[{i}]"
-        if not isinstance(w, Mapping) or not isinstance(w.get("path"), str):
-            problems.append(f"{where}.path: required string")
-            continue
-        path = w["path"]
-        if path in seen:
-            problems.append(f"{where}.path: duplicate well {path!r}")
-        seen.append(path)
-        parts = path.split("/")
-        for key in ("rowIndex", "columnIndex"):
-            if key in w and not (_is_int(w[key]) and w[key] >= 0):
-                problems.append(f"{where}.{key}: must be a non-negative integer")
-            elif modern and key not in w:
-                problems.append(f"{where}.{key}: required")
-        if not modern:
-            continue  # before 0.4 a well path was any path to the well group
-        if not _WELL_PATH_RE.match(path):
-            problems.append(f"{where}.path: {path!r} must be '<row>/<column>'")
-            continue
-        if not structural:
-            continue
-        row, col = parts
-        if rows and row not in rows:
-            hint = " (column before row?)" if row in columns and col in rows else ""
-            problems.append(f"{where}.path: row {row!r} is not in plate.rows {rows}{hint}")
-        if columns and col not in columns:
-            problems.append(f"{where}.path: column {col!r} is not in plate.columns {columns}")
-        ri, ci = w.get("rowIndex"), w.get("columnIndex")
-        for key, index, names, name in (
-            ("rowIndex", ri, rows, row),
-            ("columnIndex", ci, columns, col),
-        ):
-            if not _is_int(index) or index < 0 or not names:
-                continue
-            if index >= len(names):
-                problems.append(f"{where}.{key}: {index} is out of range (0..{len(names) - 1})")
-            elif names[index] != name and name in names:
-                problems.append(
-                    f"{where}.{key}: {index} points at {names[index]!r} but the path names {name!r}"
-                )
-
-
-def _check_acquisitions(doc: Mapping, version: str | None, problems: list[str]) -> list[int]:
-    raw = doc.get("acquisitions")
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        problems.append("plate.acquisitions: must be a list")
-        return []
-    if version in ("0.1", "0.2", "0.3") and not raw:
-        problems.append("plate.acquisitions: must not be empty")
-    ids = []
-    for i, a in enumerate(raw):
-        where = f"plate.acquisitions[{i}]"
-        if not isinstance(a, Mapping) or "id" not in a:
-            problems.append(f"{where}.id: required")
-            continue
-        aid = a["id"]
-        number = isinstance(aid, int | float) and not isinstance(aid, bool)
-        if not (_is_int(aid) or (version == "0.1" and number)) or aid < 0:
-            problems.append(f"{where}.id: must be a non-negative integer, got {aid!r}")
-        else:
-            ids.append(int(aid))
-        mfc = a.get("maximumfieldcount")
-        if mfc is not None and not (_is_int(mfc) and mfc > 0):
-            problems.append(f"{where}.maximumfieldcount: must be a positive integer")
-        for key in ("starttime", "endtime"):
-            t = a.get(key)
-            if t is not None and not (_is_int(t) and t >= 0):
-                problems.append(f"{where}.{key}: must be a non-negative integer")
-        for key in ("name", "description"):
-            if key in a and not isinstance(a[key], str):
-                problems.append(f"{where}.{key}: must be a string")
-    dups = sorted({x for x in ids if ids.count(x) > 1})
-    if dups:
-        problems.append(f"plate.acquisitions: duplicate ids {dups}")
-    return ids
-
-
-def _model_problems(kind: str, attrs: Mapping[str, Any], version: str | None) -> list[str]:
-    """ome-zarr-models' verdict for 0.4/0.5 (skipped when it is not installed)."""
-    if version not in ("0.4", "0.5"):
-        return []
-    try:
-        import warnings
-
-        import pydantic
-
-        if version == "0.4":
-            from ome_zarr_models.v04.plate import Plate
-            from ome_zarr_models.v04.well_types import WellMeta
-        else:
-            from ome_zarr_models.v05.plate import Plate
-            from ome_zarr_models.v05.well_types import WellMeta
-    except ImportError:  # optional: the own rules still run
-        return []
-    model = Plate if kind == "plate" else WellMeta
-    body = attrs.get("ome", attrs) if version == "0.5" else attrs
-    doc = body.get(kind) if isinstance(body, Mapping) else None
-    if not isinstance(doc, Mapping):
-        return []
-    doc = dict(doc)
-    if version == "0.5":
-        doc.setdefault("version", "0.5")  # 0.5 keeps the version beside, not inside
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.model_validate(doc)
-    except pydantic.ValidationError as err:
-        return [
-            f"{kind}.{'.'.join(str(p) for p in e['loc'])} (ome-zarr-models): {e['msg']}".replace(
-                f"{kind}. ", f"{kind} "
-            )
-            for e in err.errors()
-        ]
-    except ValueError as err:
-        return [f"{kind} (ome-zarr-models): {err}"]
-    return []
-
-
-def plate_problems(
-    attrs: Mapping[str, Any],
-    version: str | None = None,
-    *,
-    structural: bool = True,
-    models: bool = True,
-) -> list[str]:
-    """Every problem of the plate metadata in the group attributes ``attrs``.
-
-    Schema rules (required keys, types, non-empty unique rows/columns/wells, alphanumeric
-    names in 0.4/0.5, acquisition fields) and structural rules (0.4/0.5 well paths are
-    ``<row>/<column>`` with listed names, indices in range and pointing at the names of the
-    path). ``version`` is the version the document must have (``None``: whatever it says).
-    ``structural=False`` checks only what the JSON schema expresses. ``models=True`` (with
-    ``structural``) also runs ome-zarr-models for 0.4/0.5; its messages are marked.
-
-    Examples
-    --------
-    >>> plate_problems({"plate": {"version": "0.4", "rows": [{"name": "A"}],
-    ...     "columns": [{"name": "1"}], "wells": [{"path": "A/2", "rowIndex": 0,
-    ...     "columnIndex": 3}]}}, models=False)
-    ["plate.wells[0].path: column '2' is not in plate.columns ['1']", 'plate.wells[0].columnIndex: 3 is out of range (0..0)']
-    """
-    problems: list[str] = []
-    raw_version, doc = _doc_version(attrs, "plate", problems)
-    if not isinstance(doc, Mapping):
-        return [*problems, "plate: required object"]
-    where = "ome.version" if isinstance(attrs.get("ome"), Mapping) else "plate.version"
-    required = version in ("0.1", "0.2", "0.3") or where == "ome.version"
-    v = _check_version(raw_version, version, where, required, problems)
-    rows = _check_named_list(doc, "rows", v, problems)
-    columns = _check_named_list(doc, "columns", v, problems)
-    _check_wells(doc, rows, columns, v, problems, structural)
-    _check_acquisitions(doc, v, problems)
-    fc = doc.get("field_count")
-    if fc is not None and v != "0.1" and not (_is_int(fc) and fc > 0):
-        problems.append("plate.field_count: must be a positive integer")
-    if "name" in doc and not isinstance(doc["name"], str):
-        problems.append("plate.name: must be a string")
-    if models and structural:
-        problems.extend(p for p in _model_problems("plate", attrs, v) if p not in problems)
-    return problems
-
-
-def well_problems(
-    attrs: Mapping[str, Any],
-    version: str | None = None,
-    *,
-    acquisitions: Sequence[int] | None = None,
-    models: bool = True,
-) -> list[str]:
-    """Every problem of the well metadata in ``attrs``; ``acquisitions`` are the plate's
-    acquisition ids (each image's acquisition must be one of them when given).
-
-    Examples
-    --------
-    >>> well_problems({"well": {"images": [{"path": "0", "acquisition": 7}, {"path": "0"}]}},
-    ...               acquisitions=[0], models=False)
-    ['well.images[0].acquisition: 7 is not a plate acquisition id [0]', "well.images[1].path: duplicate image '0'"]
-    """
-    problems: list[str] = []
-    raw_version, doc = _doc_version(attrs, "well", problems)
-    if not isinstance(doc, Mapping):
-        return [*problems, "well: required object"]
-    where = "ome.version" if isinstance(attrs.get("ome"), Mapping) else "well.version"
-    v = _check_version(raw_version, version, where, where == "ome.version", problems)
-    images = doc.get("images")
-    if not isinstance(images, list) or not images:
-        problems.append("well.images: must be a non-empty list")
-        images = []
-    seen: list[str] = []
-    for i, img in enumerate(images):
-        wh = f"well.images[{i}]"
-        if not isinstance(img, Mapping) or not isinstance(img.get("path"), str):
-            problems.append(f"{wh}.path: required string")
-            continue
-        if not _NAME_RE.match(img["path"]):
-            problems.append(f"{wh}.path: {img['path']!r} is not alphanumeric")
-        if img["path"] in seen:
-            problems.append(f"{wh}.path: duplicate image {img['path']!r}")
-        seen.append(img["path"])
-        if "acquisition" in img:
-            acq = img["acquisition"]
-            if not _is_int(acq):
-                problems.append(f"{wh}.acquisition: must be an integer, got {acq!r}")
-            elif acquisitions is not None and acq not in acquisitions:
-                problems.append(
-                    f"{wh}.acquisition: {acq} is not a plate acquisition id {list(acquisitions)}"
-                )
-        elif acquisitions is not None and len(acquisitions) > 1:
-            problems.append(f"{wh}.acquisition: required when the plate has several acquisitions")
-    if models:
-        problems.extend(p for p in _model_problems("well", attrs, v) if p not in problems)
-    return problems
+    return _envelope("well", {"images": [img.to_dict() for img in well.images]}, version)

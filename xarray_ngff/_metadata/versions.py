@@ -72,6 +72,13 @@ class VersionInfo:
         Single plate documents are held to the well-path rule (``<row>/<column>`` of the
         plate's own names). The 0.4 suite marks plates with swapped paths valid, so 0.4 is not;
         a store's plates are held to it whatever their version.
+    plate_grid
+        HCS wells are ``<row>/<column>`` paths with ``rowIndex``/``columnIndex`` and
+        alphanumeric row and column names (0.4 on). Before, a well path was any path to the
+        well group, the plate's ``version`` was required and ``acquisitions`` non-empty.
+    plate_integer_ids
+        Plate acquisition ids are integers and ``field_count`` a positive integer (0.1: any
+        JSON number, ``field_count`` untyped).
     """
 
     version: str
@@ -88,14 +95,26 @@ class VersionInfo:
     omero_optional: bool = False
     label_required: bool = False
     document_well_paths: bool = False
+    plate_grid: bool = True
+    plate_integer_ids: bool = True
 
 
 VERSIONS: dict[str, VersionInfo] = {
     v.version: v
     for v in (
-        VersionInfo("0.1", 2, False, "fixed", "none", False, released=("0.1",)),
-        VersionInfo("0.2", 2, False, "fixed", "none", False, released=("0.2",)),
-        VersionInfo("0.3", 2, False, "names", "none", False, released=("0.3",)),
+        VersionInfo(
+            "0.1",
+            2,
+            False,
+            "fixed",
+            "none",
+            False,
+            released=("0.1",),
+            plate_grid=False,
+            plate_integer_ids=False,
+        ),
+        VersionInfo("0.2", 2, False, "fixed", "none", False, released=("0.2",), plate_grid=False),
+        VersionInfo("0.3", 2, False, "names", "none", False, released=("0.3",), plate_grid=False),
         VersionInfo(
             "0.4",
             2,

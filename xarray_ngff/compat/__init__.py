@@ -24,6 +24,7 @@ Examples
 (128, 128)
 """
 
+from .._bridge import register_methods, register_view
 from ._image import (
     OURS,
     Methods,
@@ -63,6 +64,12 @@ from ._model import (
     Well,
     WellImage,
 )
+
+# the core recognises these without importing compat (xarray_ngff._bridge)
+register_view(NgffMultiscales, NgffMultiscales.to_datatree)
+register_view(NgffImage, NgffImage.to_xarray)
+register_view(HCSPlate, lambda view: view.plate)
+register_methods(Methods)
 
 __all__ = [
     "OURS",

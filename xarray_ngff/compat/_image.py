@@ -18,11 +18,13 @@ import dask.array as da
 import xarray as xr
 
 from .. import _image, _pyramid
-from ..errors import InvalidMethodError, InvalidScaleFactorsError
+from .._bridge import OURS, method_name
+from ..errors import InvalidScaleFactorsError
 from ._model import Metadata, metadata_from_multiscale
 from ._repr import Pretty
 
 __all__ = [
+    "OURS",
     "Methods",
     "NgffImage",
     "NgffMultiscales",
@@ -45,46 +47,6 @@ class Methods(enum.Enum):
     DASK_IMAGE_MODE = "dask_image_mode"
     DASK_IMAGE_NEAREST = "dask_image_nearest"
     DASK_BIN_SHRINK = "dask_bin_shrink"
-
-
-#: ngff-zarr method value -> the xarray-ngff method that runs it
-OURS = {
-    "itkwasm_gaussian": "gaussian",
-    "itk_gaussian": "gaussian",
-    "dask_image_gaussian": "gaussian",
-    "itkwasm_bin_shrink": "mean",
-    "itk_bin_shrink": "mean",
-    "dask_bin_shrink": "mean",
-    "itkwasm_label_image": "mode",
-    "dask_image_mode": "mode",
-    "dask_image_nearest": "nearest",
-}
-
-
-def method_name(method: Any) -> str:
-    """Our method name for an ngff-zarr ``Methods`` member (ours or ngff-zarr's own enum),
-    its value, or one of our names.
-
-    Examples
-    --------
-    >>> method_name(Methods.ITKWASM_BIN_SHRINK), method_name("dask_image_nearest")
-    ('mean', 'nearest')
-    """
-    from .._methods import METHODS
-
-    if method is None:
-        return "gaussian"
-    value = method.value if isinstance(method, enum.Enum) else method
-    if isinstance(value, str):
-        if value in OURS:
-            return OURS[value]
-        if value in METHODS:
-            return value
-    raise InvalidMethodError(
-        f"method={method!r} has no xarray-ngff equivalent; use one of {list(Methods)} or "
-        f"one of {list(METHODS)}",
-        field="method",
-    )
 
 
 def _compat_method(method: Any) -> Methods:
