@@ -502,33 +502,3 @@ def test_version_choices_and_default_come_from_the_table():
     v3 = [v for v in WRITABLE if VERSIONS[v].zarr_format == 3]
     with pytest.raises(CliError, match=" or ".join(v3)):
         cli.convert(None, "x.zarr", sample="blobs_2d", version="0.4", chunks_per_shard=2)
-
-
-def test_cli_code_has_no_version_literals():
-    # versions are asked of the table; only docstrings (prose, examples) may name them
-    import ast
-    import re
-
-    from xarray_ngff._metadata.versions import VERSIONS
-
-    spelled = re.compile(r"(version|OME-Zarr|needs|writing|drop) 0\.\d")
-    found = []
-    for path in sorted((ROOT / "xarray_ngff" / "_cli").glob("*.py")):
-        tree = ast.parse(path.read_text())
-        docs = {
-            id(node.body[0].value)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
-            and node.body
-            and isinstance(node.body[0], ast.Expr)
-            and isinstance(node.body[0].value, ast.Constant)
-        }
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and id(node) not in docs
-                and (node.value in VERSIONS or spelled.search(node.value))
-            ):
-                found.append((path.name, node.lineno, node.value))
-    assert not found

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
+import pathlib
+import re
 
 import pytest
 
@@ -88,3 +91,58 @@ def test_schemas_name_a_schema_set(version):
     assert (folder / "image.schema").is_file()
     # every version is judged by exactly one kind of rules: models, schemas or the own ones
     assert VERSIONS[version].models is None
+
+
+PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "xarray_ngff"
+
+# literals that stay, with their reason: the table itself, and ngff-zarr's own defaults that
+# compat mirrors (they follow ngff-zarr, not our table)
+ALLOWED = {
+    "_metadata/versions.py": "the version table",
+    "compat/_model.py": "ngff-zarr's Metadata, Plate and Well default version (0.4)",
+    "compat/_io.py": "ngff-zarr's to_ngff_zarr (0.5) and validate (0.4) defaults",
+}
+_SPELLED = re.compile(r"(version|OME-Zarr|needs|writing|drop) 0\.\d")
+
+
+def _code_strings(path: pathlib.Path) -> list[tuple[int, str]]:
+    """The string constants of a module's code: docstrings (prose, examples) left out."""
+    tree = ast.parse(path.read_text())
+    docs = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
+    ]
+
+
+def test_logic_asks_the_table_not_a_version_literal():
+    found = [
+        (path.relative_to(PACKAGE).as_posix(), line, value)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.relative_to(PACKAGE).as_posix() not in ALLOWED
+        for line, value in _code_strings(path)
+        if value in VERSIONS
+    ]
+    assert not found, "ask xarray_ngff._metadata.versions instead"
+
+
+def test_the_scan_sees_a_logic_literal(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text('"""Doc naming "0.4"."""\ndef f(version="0.5"):\n    """0.6"""\n')
+    assert [v for _, v in _code_strings(module) if v in VERSIONS] == ["0.5"]
+
+
+def test_cli_messages_spell_no_version():
+    # the command line's words about versions come from the table too
+    found = [
+        (path.name, line, value)
+        for path in sorted((PACKAGE / "_cli").glob("*.py"))
+        for line, value in _code_strings(path)
+        if value in VERSIONS or _SPELLED.search(value)
+    ]
+    assert not found

@@ -16,7 +16,7 @@ import zarr
 import zarr.codecs
 import zarr.storage
 
-from ._metadata.versions import writable_version
+from ._metadata.versions import DEFAULT_WRITE_VERSION, writable_version
 from .errors import WriteError
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
 CODEC_NAMES = ("zstd", "blosc-zstd", "blosc-lz4", "gzip", "none")
 
 
-def default_compressors(version: str = "0.5") -> list[Any]:
+def default_compressors(version: str = DEFAULT_WRITE_VERSION) -> list[Any]:
     """The default codec: blosc zstd level 1 with bit-shuffle (measured: docs/decisions.md).
 
     Examples

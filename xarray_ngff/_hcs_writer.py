@@ -50,7 +50,7 @@ from ._hcs_layout import (
 )
 from ._metadata.parse import ome_attrs
 from ._metadata.plate import PlateMetadata, WellImage, parse_plate, plate_attrs
-from ._metadata.versions import VERSIONS, writable_version
+from ._metadata.versions import DEFAULT_WRITE_VERSION, VERSIONS, writable_version
 from ._targets import check_sources, open_target, put_in_place
 from ._util import join as _join
 from ._util import listing as _listing
@@ -133,7 +133,7 @@ class HcsPlateWriter:
         name: str | None = None,
         acquisitions: Any = None,
         field_count: int | None = None,
-        version: str = "0.5",
+        version: str = DEFAULT_WRITE_VERSION,
         overwrite: bool = True,
         storage_options: Mapping[str, Any] | None = None,
         **writer_options: Any,
@@ -421,7 +421,7 @@ class HcsPlateWriter:
 def to_hcs_zarr(
     store: Any,
     plate: xr.DataTree | Mapping[str, Any],
-    version: str = "0.5",
+    version: str = DEFAULT_WRITE_VERSION,
     *,
     name: str | None = None,
     rows: Sequence[str] | None = None,

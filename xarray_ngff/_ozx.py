@@ -22,7 +22,7 @@ import posixpath
 import shutil
 import zipfile
 
-from ._metadata.versions import VERSIONS, WRITABLE, writable_version
+from ._metadata.versions import WRITABLE_ZARR3, writable_version
 from .errors import UnsupportedVersionError
 
 __all__ = ["is_archive", "check_archive_version", "pack", "comment"]
@@ -50,7 +50,7 @@ def check_archive_version(path: pathlib.Path, version: str, label: str) -> None:
     """
     info = writable_version(version, store=label)
     if path.suffix.lower() == ".ozx" and info.zarr_format != 3:
-        v3 = ", ".join(v for v in WRITABLE if VERSIONS[v].zarr_format == 3)
+        v3 = ", ".join(WRITABLE_ZARR3)
         raise UnsupportedVersionError(
             f"an .ozx archive holds OME-Zarr stored as Zarr v3 (RFC-9: {v3}); version "
             f"{version!r} is Zarr v{info.zarr_format}: write one of those, or name the "
@@ -95,7 +95,7 @@ def pack(directory: pathlib.Path, archive: pathlib.Path, version: str) -> None:
             zf.write(source, name)
             if posixpath.basename(name) not in _METADATA:
                 source.unlink()  # archived: free its space now
-        if VERSIONS[version].zarr_format == 3:  # RFC-9's comment is for Zarr v3 archives
+        if version in WRITABLE_ZARR3:  # RFC-9's comment is for Zarr v3 archives
             zf.comment = comment(version)
     with open(archive, "rb") as f:
         os.fsync(f.fileno())

@@ -17,7 +17,7 @@ import xarray as xr
 from ._image import NGFF_DIMS, check_regular_grid, ngff_order, validate_dims
 from ._metadata.emit_v06 import check_expressible
 from ._metadata.model import Multiscale
-from ._metadata.versions import VERSIONS
+from ._metadata.versions import DEFAULT_WRITE_VERSION, VERSIONS
 from ._pyramid import level_name, multiscale_from_levels, multiscale_from_tree
 from ._transforms import with_systems
 from .errors import (
@@ -226,7 +226,7 @@ def image_multiscale(
     levels: list[xr.DataArray],
     order,
     name: str,
-    version: str = "0.5",
+    version: str = DEFAULT_WRITE_VERSION,
     drop_transforms: bool = False,
 ) -> Multiscale:
     method = meta = None

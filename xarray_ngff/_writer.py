@@ -74,6 +74,7 @@ from ._codecs import default_compressors
 from ._compute import run
 from ._image_writer import image_finalize, image_stored, prepare_image
 from ._labels_writer import label_tasks, prepare_labels
+from ._metadata.versions import DEFAULT_WRITE_VERSION
 from ._plan import LAYOUTS, level_path
 from ._sources import find_sources
 from ._targets import abandon, check_sources, clear, open_target
@@ -85,7 +86,7 @@ __all__ = ["to_ngff_zarr", "default_compressors", "level_path", "LAYOUTS"]
 def to_ngff_zarr(
     store: Any,
     multiscales: xr.DataTree | xr.DataArray,
-    version: str = "0.5",
+    version: str = DEFAULT_WRITE_VERSION,
     chunks_per_shard: int | Sequence[int] | Mapping[str, int] | None = None,
     use_tensorstore: bool = False,
     overwrite: bool = True,

@@ -6,7 +6,7 @@ from typing import Any
 
 from .emit_v06 import check_expressible, multiscale_to_dict_v06
 from .model import Multiscale
-from .versions import writable_version
+from .versions import VERSIONS, writable_version
 
 __all__ = ["multiscale_to_dict", "image_attrs"]
 
@@ -30,8 +30,9 @@ def multiscale_to_dict(ms: Multiscale, version: str | None) -> dict[str, Any]:
     [{'path': '0', 'coordinateTransformations': [{'type': 'scale', 'scale': [1.0, 1.0]}]}]
     """
     out: dict[str, Any] = {}
-    if version == "0.4":
-        out["version"] = "0.4"
+    info = VERSIONS.get(version) if version is not None else None
+    if info is not None and info.writable and not info.envelope:  # no envelope: in the entry
+        out["version"] = info.written_as
     if ms.name is not None:
         out["name"] = ms.name
     out["axes"] = [a.to_dict() for a in ms.axes]

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import UnsupportedVersionError
 from .model import Multiscale
+from .versions import VERSIONS
 
 __all__ = ["DEFAULT_INTRINSIC", "multiscale_to_dict_v06", "extras", "check_expressible"]
 
@@ -112,7 +113,8 @@ def check_expressible(ms: Multiscale, version: str | None, drop: bool) -> Multis
     """
     from dataclasses import replace
 
-    if version is None or version >= "0.6":
+    # versions with RFC-5 transforms express everything; unknown ones are refused by the writers
+    if version is None or version not in VERSIONS or VERSIONS[version].transforms == "rfc5":
         return ms
     lost = extras(ms)
     if lost and not drop:

@@ -10,7 +10,7 @@ from ..errors import MetadataError, NotOmeZarrError, UnsupportedVersionError, js
 from .geometry import compose_axis_aligned
 from .model import SUPPORTED_READ, Axis, Dataset, Multiscale
 from .parse_v06 import parse_v06_entry
-from .versions import VERSIONS
+from .versions import ENVELOPE_VERSION, VERSIONS
 
 __all__ = ["normalize_version", "ome_attrs", "parse_multiscales", "parse_image", "path_list"]
 
@@ -43,7 +43,8 @@ def ome_attrs(attrs: Mapping[str, Any], *, store=None, path=None) -> tuple[str |
     if "ome" in attrs and isinstance(attrs["ome"], Mapping):
         body = dict(attrs["ome"])
         version = body.get("version")
-        return (normalize_version(version, store=store, path=path) if version else "0.5"), body
+        short = normalize_version(version, store=store, path=path) if version else ENVELOPE_VERSION
+        return short, body
     return None, dict(attrs)
 
 
@@ -241,7 +242,8 @@ def parse_multiscales(
             continue
         axes = _axes(entry.get("axes"), v, store=store, path=path, field=f"{field}.axes")
         if axes is None:
-            if v in ("0.3", "0.4", "0.5"):
+            # axes are written from 0.3 on (0.1/0.2 fix tczyx)
+            if v is not None and VERSIONS[v].axes in ("names", "objects"):
                 raise MetadataError(
                     f"'axes' is required in version {v}",
                     store=store,

@@ -234,4 +234,8 @@ DEFAULT_WRITE_VERSION = "0.5"
 WRITABLE_ZARR3 = tuple(v for v in WRITABLE if VERSIONS[v].zarr_format == 3)
 """Written versions stored as Zarr v3, the ones that can shard (``('0.5', '0.6')``)."""
 
-__all__ += ["DEFAULT_WRITE_VERSION", "WRITABLE_ZARR3"]
+ENVELOPE_VERSION = next(v.version for v in VERSIONS.values() if v.envelope)
+"""The version an ``ome`` envelope that declares none is read as: the first version with the
+envelope (``'0.5'``)."""
+
+__all__ += ["DEFAULT_WRITE_VERSION", "WRITABLE_ZARR3", "ENVELOPE_VERSION"]
