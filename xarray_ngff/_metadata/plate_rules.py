@@ -11,13 +11,12 @@ the version and is installed (imported lazily), its verdict is added, marked as 
 
 from __future__ import annotations
 
-import importlib
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import MetadataError
+from .models import model_class, model_errors
 from .parse import normalize_version
 from .versions import VERSIONS, VersionInfo
 
@@ -208,14 +207,9 @@ def _model_problems(kind: str, attrs: Mapping[str, Any], version: str | None) ->
     if info is None or info.models is None:
         return []
     try:
-        import pydantic
-
-        package = f"ome_zarr_models.{info.models}"
-        plate_model = importlib.import_module(f"{package}.plate").Plate
-        well_model = importlib.import_module(f"{package}.well_types").WellMeta
+        model = model_class(info.version, kind, document=True)
     except (ImportError, AttributeError):  # optional (or reorganised): the own rules still run
         return []
-    model = plate_model if kind == "plate" else well_model
     body = attrs.get("ome", attrs) if info.envelope else attrs
     doc = body.get(kind) if isinstance(body, Mapping) else None
     if not isinstance(doc, Mapping):
@@ -224,19 +218,15 @@ def _model_problems(kind: str, attrs: Mapping[str, Any], version: str | None) ->
     if info.envelope:
         doc.setdefault("version", info.version)  # the envelope keeps the version beside
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.model_validate(doc)
-    except pydantic.ValidationError as err:
-        return [
-            f"{kind}.{'.'.join(str(p) for p in e['loc'])} (ome-zarr-models): {e['msg']}".replace(
-                f"{kind}. ", f"{kind} "
-            )
-            for e in err.errors()
-        ]
+        errors = model_errors(model, doc, quiet=True)
     except ValueError as err:
         return [f"{kind} (ome-zarr-models): {err}"]
-    return []
+    return [
+        f"{kind}.{'.'.join(str(p) for p in loc)} (ome-zarr-models): {msg}".replace(
+            f"{kind}. ", f"{kind} "
+        )
+        for loc, msg in errors
+    ]
 
 
 def plate_problems(
