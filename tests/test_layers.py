@@ -234,3 +234,22 @@ def test_read_side_imports_point_down():
     # plate reading opens fields through image reading, never through the dispatcher
     assert "xarray_ngff._image_read" in graph["xarray_ngff._plate_read"]
     assert "xarray_ngff._plate_read" in graph["xarray_ngff._reader"]
+
+
+# what the read side may import beside its own layers: the validator (``validate=True``, itself
+# below the readers) and the compat registry; never the building or writing side
+READ_SIDE_MAY_USE = {"xarray_ngff._validate", "xarray_ngff._bridge"}
+
+
+def test_read_side_imports_no_building_or_writing():
+    graph = import_graph()
+    found = sorted(
+        (module, target)
+        for module, targets in graph.items()
+        if read_layer(module) is not None
+        for target in targets
+        if read_layer(target) is None and not _within(target, READ_SIDE_MAY_USE)
+    )
+    assert not found, f"the read side imports building or writing modules: {found}"
+    # level names are shared from image reading, so the builder imports them, not the reader
+    assert "xarray_ngff._pyramid" not in graph["xarray_ngff._image_read"]

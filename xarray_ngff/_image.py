@@ -42,12 +42,27 @@ __all__ = [
     "image_axes",
     "check_regular_grid",
     "make_coords",
+    "LEVEL_PREFIX",
+    "level_name",
 ]
 
 NGFF_DIMS = ("t", "c", "z", "y", "x")
 SPATIAL_DIMS = ("z", "y", "x")
 AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
 _CF_AXIS = {"t": "T", "z": "Z", "y": "Y", "x": "X"}
+#: prefix of a pyramid level's node in a tree (``scale0`` …); readers and builders share it
+LEVEL_PREFIX = "scale"
+
+
+def level_name(k: int) -> str:
+    """Name of the tree node of level ``k``.
+
+    Examples
+    --------
+    >>> level_name(0), level_name(3)
+    ('scale0', 'scale3')
+    """
+    return f"{LEVEL_PREFIX}{k}"
 
 
 def default_dims(ndim: int) -> tuple[str, ...]:

@@ -42,11 +42,10 @@ from xarray.core import indexing
 from ._axes import AXIS_NAMES_ATTR, dims_for_axes
 from ._chunkread import readable
 from ._hierarchy import label_names
-from ._image import NGFF_DIMS, make_coords
+from ._image import NGFF_DIMS, level_name, make_coords
 from ._metadata.geometry import level_geometry
 from ._metadata.model import Multiscale
 from ._metadata.parse import parse_multiscales
-from ._pyramid import level_name
 from ._store import NgffStore, translate_errors
 from ._transforms import TRANSFORMS_ATTR
 from ._util import join as _join

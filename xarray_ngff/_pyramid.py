@@ -33,10 +33,12 @@ from dask.highlevelgraph import HighLevelGraph
 
 from ._bridge import as_native, is_method_member, method_name
 from ._image import (
+    LEVEL_PREFIX,
     SPATIAL_DIMS,
     image_axes,
     image_scale,
     image_translation,
+    level_name,
     to_ngff_image,
     validate_dims,
 )
@@ -78,14 +80,8 @@ __all__ = [
     "REDUCED_FROM",
 ]
 
-_LEVEL_PREFIX = "scale"
 #: ``encoding`` key of a pyramid level recording how it was computed from the previous level
 REDUCED_FROM = "ngff_reduced_from"
-
-
-def level_name(k: int) -> str:
-    """Name of the tree node of level ``k`` (``scale0`` …)."""
-    return f"{_LEVEL_PREFIX}{k}"
 
 
 def _input_chunks(chunks: tuple[int, ...], size: int, factor: int, depth: int) -> tuple[int, ...]:
@@ -411,7 +407,7 @@ def _level_nodes(tree: xr.DataTree) -> list[xr.DataTree]:
     nodes = [
         child
         for key, child in tree.children.items()
-        if key.startswith(_LEVEL_PREFIX) and key[len(_LEVEL_PREFIX) :].isdigit()
+        if key.startswith(LEVEL_PREFIX) and key[len(LEVEL_PREFIX) :].isdigit()
     ]
     if not nodes:
         raise NgffError(
@@ -419,7 +415,7 @@ def _level_nodes(tree: xr.DataTree) -> list[xr.DataTree]:
             f"'scale1', ...); children are {list(tree.children)}",
             path=tree.path,
         )
-    return sorted(nodes, key=lambda n: int(n.name[len(_LEVEL_PREFIX) :]))
+    return sorted(nodes, key=lambda n: int(n.name[len(LEVEL_PREFIX) :]))
 
 
 def tree_image(node: xr.DataTree | xr.Dataset, name: str | None = None) -> xr.DataArray:

@@ -20,8 +20,8 @@ from typing import Any
 import xarray as xr
 from xarray.backends import BackendEntrypoint
 
+from ._image import level_name
 from ._metadata.parse import parse_multiscales
-from ._pyramid import level_name
 from ._reader import open_ngff_groups, open_ngff_image_level
 from ._store import NgffStore, open_store
 from .errors import MetadataError, NgffError
