@@ -5,17 +5,7 @@ from __future__ import annotations
 import pytest
 import zarr.storage
 
-from xarray_ngff._hcs_layout import (
-    add_field,
-    as_acquisitions,
-    ensure_group,
-    grid_names,
-    plan_plate,
-    plate_metadata,
-    read_attrs,
-    well_images,
-    write_attrs,
-)
+from xarray_ngff import _hcs_layout as layout
 from xarray_ngff._metadata.plate import PlateWell, WellImage
 from xarray_ngff.errors import PlateError, WriteError
 
@@ -23,42 +13,42 @@ from xarray_ngff.errors import PlateError, WriteError
 def test_plan_refuses_bad_paths_and_labels_before_writing(tmp_path):
     target = tmp_path / "p.zarr"
     with pytest.raises(WriteError, match="'<row>/<column>/<field>'") as err:
-        plan_plate(target, {"A/1": 0})
+        layout.plan_plate(target, {"A/1": 0})
     assert err.value.field == "plate"
     with pytest.raises(WriteError, match="labels name fields") as err:
-        plan_plate(target, {"A/1/0": 0}, labels={"B/1/0": {}})
+        layout.plan_plate(target, {"A/1/0": 0}, labels={"B/1/0": {}})
     assert err.value.field == "labels"
     assert not target.exists()
 
 
 def test_plan_orders_fields_by_well_then_given_order():
-    plan = plan_plate("p.zarr", {"B/1/1": 0, "A/1/f": 1, "B/1/0": 2}, name="n")
+    plan = layout.plan_plate("p.zarr", {"B/1/1": 0, "A/1/f": 1, "B/1/0": 2}, name="n")
     assert (plan.rows, plan.columns, plan.name) == (["A", "B"], ["1"], "n")
     assert plan.order == ["A/1/f", "B/1/1", "B/1/0"]
 
 
 def test_grid_and_acquisitions_are_checked():
-    assert grid_names(["A", "B"], "rows") == ["A", "B"]
+    assert layout.grid_names(["A", "B"], "rows") == ["A", "B"]
     with pytest.raises(PlateError, match="unique alphanumeric"):
-        grid_names(["A", "A"], "rows")
-    assert [a.id for a in as_acquisitions([0, {"id": 2, "name": "x"}])] == [0, 2]
+        layout.grid_names(["A", "A"], "rows")
+    assert [a.id for a in layout.as_acquisitions([0, {"id": 2, "name": "x"}])] == [0, 2]
     with pytest.raises(PlateError, match="unique non-negative"):
-        as_acquisitions([1, 1])
+        layout.as_acquisitions([1, 1])
 
 
 @pytest.mark.parametrize(("version", "zarr_format"), [("0.4", 2), ("0.5", 3)])
 def test_well_documents_round_trip(tmp_path, version, zarr_format):
     store = zarr.storage.LocalStore(tmp_path)
-    assert well_images(store, zarr_format, "A/1", "s") is None
-    ensure_group(store, zarr_format, "A/1")
+    assert layout.well_images(store, zarr_format, "A/1", "s") is None
+    layout.ensure_group(store, zarr_format, "A/1")
     attrs: dict = {"other": 1}
     for entry in (WellImage("1"), WellImage("0"), WellImage("1", 3)):
-        attrs = add_field(attrs, entry, version, label="s", path="A/1")
-    write_attrs(store, zarr_format, "A/1", attrs)
+        attrs = layout.add_field(attrs, entry, version, label="s", path="A/1")
+    layout.write_attrs(store, zarr_format, "A/1", attrs)
     # numeric fields in numeric order; a field written again keeps one entry, the last one
-    assert well_images(store, zarr_format, "A/1", "s") == [WellImage("0"), WellImage("1", 3)]
-    assert read_attrs(store, zarr_format, "A/1")["other"] == 1
-    meta = plate_metadata(
+    assert layout.well_images(store, zarr_format, "A/1", "s") == [WellImage("0"), WellImage("1", 3)]
+    assert layout.read_attrs(store, zarr_format, "A/1")["other"] == 1
+    meta = layout.plate_metadata(
         ["A", "B"],
         ["1", "2"],
         {"B/2": [WellImage("0"), WellImage("1")]},

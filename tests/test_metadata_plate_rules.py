@@ -7,17 +7,8 @@ import dataclasses
 
 import pytest
 
+from xarray_ngff._metadata import plate as pm
 from xarray_ngff._metadata import plate_rules
-from xarray_ngff._metadata.plate import (
-    PlateColumn,
-    PlateMetadata,
-    PlateRow,
-    PlateWell,
-    WellImage,
-    WellMetadata,
-    plate_attrs,
-    well_attrs,
-)
 from xarray_ngff._metadata.plate_rules import plate_problems, well_problems
 from xarray_ngff._metadata.versions import VERSIONS, WRITABLE
 
@@ -68,9 +59,9 @@ def test_models_run_only_where_the_table_names_a_subpackage(monkeypatch):
 @pytest.mark.parametrize("version", WRITABLE)
 def test_emitted_documents_wrap_as_the_table_says(version):
     info = VERSIONS[version]
-    plate = PlateMetadata([PlateRow("A")], [PlateColumn("1")], [PlateWell("A/1", 0, 0)])
-    well = WellMetadata([WellImage("0")])
-    attrs = {"plate": plate_attrs(plate, version), "well": well_attrs(well, version)}
+    plate = pm.PlateMetadata([pm.PlateRow("A")], [pm.PlateColumn("1")], [pm.PlateWell("A/1", 0, 0)])
+    well = pm.WellMetadata([pm.WellImage("0")])
+    attrs = {"plate": pm.plate_attrs(plate, version), "well": pm.well_attrs(well, version)}
     for key, doc in attrs.items():
         if info.envelope:
             assert doc["ome"]["version"] == info.written_as and key in doc["ome"]

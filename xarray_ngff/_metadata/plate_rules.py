@@ -12,7 +12,7 @@ the version and is installed (imported lazily), its verdict is added, marked as 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import MetadataError
@@ -80,6 +80,21 @@ def _check_version(
     return found
 
 
+def _open(
+    attrs: Mapping[str, Any], kind: str, version: str | None, problems: list[str]
+) -> tuple[str | None, Mapping | None]:
+    """(checked version, document) of a plate or well; ``None`` as the document (reported)
+    when there is none. The envelope's version is required; a bare plate's before 0.4 too."""
+    raw_version, doc = _doc_version(attrs, kind, problems)
+    if not isinstance(doc, Mapping):
+        problems.append(f"{kind}: required object")
+        return None, None
+    enveloped = isinstance(attrs.get("ome"), Mapping)
+    where = "ome.version" if enveloped else f"{kind}.version"
+    required = enveloped or (kind == "plate" and _before_grid(version))
+    return _check_version(raw_version, version, where, required, problems), doc
+
+
 def _check_named_list(doc: Mapping, key: str, version: str | None, problems: list[str]) -> list:
     raw = doc.get(key)
     where = f"plate.{key}"
@@ -104,6 +119,20 @@ def _check_named_list(doc: Mapping, key: str, version: str | None, problems: lis
     return names
 
 
+def _with_paths(raw: Any, field: str, problems: list[str]) -> Iterator[tuple[str, Mapping]]:
+    """(field, entry) of each entry of a non-empty list of objects with a string ``path``
+    (wells, a well's images); what is not one is reported."""
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{field}: must be a non-empty list")
+        return
+    for i, entry in enumerate(raw):
+        where = f"{field}[{i}]"
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("path"), str):
+            problems.append(f"{where}.path: required string")
+            continue
+        yield where, entry
+
+
 def _check_wells(
     doc: Mapping,
     rows: list[str],
@@ -116,16 +145,9 @@ def _check_wells(
     if raw is None:
         problems.append("plate.wells: required")
         return
-    if not isinstance(raw, list) or not raw:
-        problems.append("plate.wells: must be a non-empty list")
-        return
     modern = _grid(version)
     seen: list[str] = []
-    for i, w in enumerate(raw):
-        where = f"plate.wells[{i}]"
-        if not isinstance(w, Mapping) or not isinstance(w.get("path"), str):
-            problems.append(f"{where}.path: required string")
-            continue
+    for where, w in _with_paths(raw, "plate.wells", problems):
         path = w["path"]
         if path in seen:
             problems.append(f"{where}.path: duplicate well {path!r}")
@@ -254,12 +276,9 @@ def plate_problems(
     ["plate.wells[0].path: column '2' is not in plate.columns ['1']", 'plate.wells[0].columnIndex: 3 is out of range (0..0)']
     """
     problems: list[str] = []
-    raw_version, doc = _doc_version(attrs, "plate", problems)
-    if not isinstance(doc, Mapping):
-        return [*problems, "plate: required object"]
-    where = "ome.version" if isinstance(attrs.get("ome"), Mapping) else "plate.version"
-    required = _before_grid(version) or where == "ome.version"
-    v = _check_version(raw_version, version, where, required, problems)
+    v, doc = _open(attrs, "plate", version, problems)
+    if doc is None:
+        return problems
     rows = _check_named_list(doc, "rows", v, problems)
     columns = _check_named_list(doc, "columns", v, problems)
     _check_wells(doc, rows, columns, v, problems, structural)
@@ -291,21 +310,11 @@ def well_problems(
     ['well.images[0].acquisition: 7 is not a plate acquisition id [0]', "well.images[1].path: duplicate image '0'"]
     """
     problems: list[str] = []
-    raw_version, doc = _doc_version(attrs, "well", problems)
-    if not isinstance(doc, Mapping):
-        return [*problems, "well: required object"]
-    where = "ome.version" if isinstance(attrs.get("ome"), Mapping) else "well.version"
-    v = _check_version(raw_version, version, where, where == "ome.version", problems)
-    images = doc.get("images")
-    if not isinstance(images, list) or not images:
-        problems.append("well.images: must be a non-empty list")
-        images = []
+    v, doc = _open(attrs, "well", version, problems)
+    if doc is None:
+        return problems
     seen: list[str] = []
-    for i, img in enumerate(images):
-        wh = f"well.images[{i}]"
-        if not isinstance(img, Mapping) or not isinstance(img.get("path"), str):
-            problems.append(f"{wh}.path: required string")
-            continue
+    for wh, img in _with_paths(doc.get("images"), "well.images", problems):
         if not _NAME_RE.match(img["path"]):
             problems.append(f"{wh}.path: {img['path']!r} is not alphanumeric")
         if img["path"] in seen:
