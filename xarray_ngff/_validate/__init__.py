@@ -16,7 +16,8 @@ The package has one job per module:
 
 - :mod:`._problem`: the :class:`Problem` value, its collector, field names of locations;
 - :mod:`._rules`: the validator's own rules (0.1–0.3 images, ``omero``, plate structure);
-- :mod:`._models`: the ome-zarr-models adapter (0.4/0.5);
+- :mod:`._models`: whole documents judged by ome-zarr-models (0.4/0.5), through the one
+  adapter :mod:`xarray_ngff._metadata.models`;
 - :mod:`._schema`: the JSON-schema check and :func:`validate_document`;
 - :mod:`._v06`: the 0.6 rules (official schemas plus RFC-5 rules);
 - :mod:`._document`: which rules judge a document (the version table decides), and
