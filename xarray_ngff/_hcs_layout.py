@@ -159,9 +159,7 @@ def well_lock(local_root: pathlib.Path | None, store_key: str, well_path: str) -
             os.close(fd)
 
 
-def well_images(
-    store: Store, zarr_format: int, path: str, label: str
-) -> list[WellImage] | None:
+def well_images(store: Store, zarr_format: int, path: str, label: str) -> list[WellImage] | None:
     """The fields a well group lists, or ``None`` when there is no well at ``path`` yet."""
     attrs = read_attrs(store, zarr_format, path)
     if not attrs or "well" not in ome_attrs(attrs)[1]:
