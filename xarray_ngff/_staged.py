@@ -32,7 +32,7 @@ import xarray as xr
 
 from ._chunkread import ChunkReader, FaceCache, Faces, readable
 from ._image import SPATIAL_DIMS
-from ._methods import WINDOW_CENTRED, gaussian_radius, reduce_block
+from ._methods import WINDOW_CENTRED, gaussian_radius, gaussian_reduce_pieces, reduce_block
 from ._pyramid import REDUCED_FROM, reduced_from, reduced_from_level
 
 __all__ = [
@@ -162,6 +162,17 @@ def _reduce_one(source, crop, factors, depths, method, dtype, loc, faces) -> np.
         block = source.get(tuple(slices), faces)
     else:
         block = np.asarray(source[tuple(slices)])
+    if method == "gaussian":
+        # the edges replicated slab by slab as the filter reads them, instead of a padded copy
+        out = gaussian_reduce_pieces(
+            [block],
+            [[s.start for s in slices]],
+            crop,
+            [a * f for (a, _), f in zip(loc, factors, strict=True)],
+            [b - a for a, b in loc],
+            factors,
+        )
+        return out.astype(dtype, copy=False)
     if any(p != (0, 0) for p in pads):
         block = np.pad(block, pads, mode="edge")
     return np.asarray(reduce_block(block, factors, method, depths)).astype(dtype, copy=False)
