@@ -15,7 +15,7 @@ from zarr_layouts import create_kwargs, draw_layout, import_without
 
 import xarray_ngff as xn
 from xarray_ngff import from_ngff_zarr, to_multiscales, to_ngff_image, to_ngff_zarr
-from xarray_ngff._chunkread import ChunkReader
+from xarray_ngff._chunkread import ChunkReader, FaceCache, Faces
 from xarray_ngff.errors import StoreError
 
 
@@ -235,3 +235,57 @@ def test_a_zarr_without_the_internals_reads_through_zarr_python(monkeypatch):
     z[:] = np.arange(4, dtype="u1")
     assert probe.readable(z) is z
     assert _chunkread.readable(z) is not z  # the real module is untouched
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    layout=layouts(),
+    depth=st.integers(1, 3),
+    period=st.integers(1, 12),
+    budget=st.sampled_from([0, 64, 4096, 2**20]),
+    data=st.data(),
+)
+def test_reads_sharing_chunk_borders_equal_zarr_python(
+    layout, depth, period, budget, data, tmp_path
+):
+    """Reads that take parts of chunks from a FaceCache return what zarr-python reads, and
+    the cache never holds more than its budget."""
+    arr = _make(layout, tmp_path)
+    reader = ChunkReader.for_array(arr)
+    cache = FaceCache(budget)
+    faces = Faces(cache, "t", depth, (period,) * arr.ndim, arr.shape)
+    for _ in range(6):
+        key = _region(data.draw, layout["shape"])
+        np.testing.assert_array_equal(reader.get(key, faces), arr[key], strict=True)
+        assert cache.held <= budget
+    cache.drop("t")
+    assert cache.held == 0
+
+
+def test_chunk_borders_save_decodes(tmp_path, monkeypatch):
+    """Windows with a halo of 2 decode each chunk once when the borders are kept: the
+    neighbours' halos come from the cache."""
+    arr = zarr.create_array(tmp_path / "a.zarr", shape=(64, 64), chunks=(16, 16), dtype="u2")
+    arr[...] = np.arange(64 * 64, dtype="u2").reshape(64, 64)
+    reader = ChunkReader.for_array(arr)
+    decodes = []
+    real = ChunkReader._decode
+    monkeypatch.setattr(
+        ChunkReader, "_decode", lambda self, buf: decodes.append(1) or real(self, buf)
+    )
+
+    def windows(faces):
+        decodes.clear()
+        for y in range(0, 64, 16):  # row-major, as a level's tasks
+            for x in range(0, 64, 16):
+                key = (slice(max(y - 2, 0), y + 18), slice(max(x - 2, 0), x + 18))
+                np.testing.assert_array_equal(reader.get(key, faces), arr[key])
+        return len(decodes)
+
+    plain = windows(None)
+    shared = windows(Faces(FaceCache(2**20), "t", 2, (16, 16), arr.shape))
+    assert plain == 10 * 10  # 2, 3, 3, 2 chunks per window and dim
+
+    assert shared <= 2 * 16 - 1  # at most twice (for an earlier halo, then as a core)

@@ -52,3 +52,37 @@ def test_staged_levels_equal_the_pyramid(tmp_path, cps):
     for k in range(3):
         written = zarr.open_array(tmp_path / "a.zarr", path=str(k), mode="r")[...]
         np.testing.assert_array_equal(written, ms[f"scale{k}"]["image"].values)
+
+
+def test_kept_borders_never_outlive_their_write(tmp_path, monkeypatch):
+    """Rewriting a store in the same process with other pixels builds its levels from the new
+    level 0 (the borders kept by the first write are never served to the second), and a
+    write leaves nothing kept."""
+    from xarray_ngff import _staged
+
+    # one chunk per task, so that tasks share borders even on a small image
+    monkeypatch.setattr(_staged, "staged_blocks", lambda chunks, *_: chunks)
+    monkeypatch.setattr(_staged, "staged_piece", lambda block, chunk, *_: tuple(chunk))
+    hits = []
+    real = _staged.FaceCache.get
+
+    def get(self, key, src):
+        found = real(self, key, src)
+        if found is not None:
+            hits.append(key[0])
+        return found
+
+    monkeypatch.setattr(_staged.FaceCache, "get", get)
+    tokens = []
+    for seed in (0, 1):
+        data = np.random.default_rng(seed).integers(0, 4000, (64, 64, 48)).astype("uint16")
+        img = xn.to_ngff_image(data, dims=("z", "y", "x"))
+        ms = xn.to_multiscales(img, scale_factors=[2, 4], chunks=16)
+        hits.clear()
+        xn.to_ngff_zarr(tmp_path / "a.zarr", ms)
+        assert hits and _staged._FACES.held == 0
+        tokens.append(set(hits))
+        for k in (1, 2):
+            written = zarr.open_array(tmp_path / "a.zarr", path=str(k), mode="r")[...]
+            np.testing.assert_array_equal(written, ms[f"scale{k}"]["image"].values)
+    assert not tokens[0] & tokens[1]

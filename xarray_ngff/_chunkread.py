@@ -26,7 +26,10 @@ have changed. The reader's thread count and the reader itself are options
 from __future__ import annotations
 
 import itertools
+import math
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -44,7 +47,7 @@ try:  # zarr-python pieces beyond its public Array (synchronous ones from 3.1.6)
 except ImportError:  # pragma: no cover - depends on the installed zarr
     SupportsGetSync = None
 
-__all__ = ["ChunkReader", "readable"]
+__all__ = ["ChunkReader", "FaceCache", "Faces", "readable"]
 
 _MISSING = np.uint64(MISSING)
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
@@ -69,6 +72,111 @@ def _forget_pool() -> None:
 
 if hasattr(os, "register_at_fork"):  # POSIX; elsewhere processes are spawned, never forked
     os.register_at_fork(after_in_child=_forget_pool)
+
+
+class FaceCache:
+    """Borders of decoded chunks, kept for the neighbours whose halos reach into them.
+
+    A task that reads a window with a halo decodes whole chunks for a few pixels of their
+    border; the neighbouring task, whose core that chunk is, decodes it again, and so on for
+    every neighbour (about 4 times over in 2-D, 8 in 3-D). A reader given :class:`Faces`
+    keeps, of each chunk it decodes, the slabs of ``depth`` pixels along the boundaries where
+    another task's window starts or ends, and serves a later request that lies inside one of
+    them without fetching or decoding anything. Least recently used entries go first once
+    ``budget`` bytes are held, so memory stays bounded whatever the image size; thread-safe,
+    one per process, entries of several reads told apart by a token.
+
+    Examples
+    --------
+    >>> cache = FaceCache(2**20)
+    >>> faces = Faces(cache, "t", depth=1, period=(4, 4), shape=(8, 8))
+    >>> chunk = np.arange(16).reshape(4, 4)
+    >>> faces.put((0, 0), chunk)  # keeps its last row and column, where the next tasks read
+    >>> faces.get((0, 0), (slice(3, 4), slice(0, 4))).tolist()
+    [[12, 13, 14, 15]]
+    >>> faces.get((0, 0), (slice(2, 4), slice(0, 4))) is None  # deeper than the kept slab
+    True
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.held = 0
+        self._entries: OrderedDict[Any, tuple[list[tuple[int, int, np.ndarray]], int]]
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, src: tuple[slice, ...]) -> np.ndarray | None:
+        """The part ``src`` (slices into the chunk) of the chunk of ``key``, or ``None``."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+        for axis, start, slab in found[0]:
+            s = src[axis]
+            if start <= s.start and s.stop <= start + slab.shape[axis]:
+                inner = slice(s.start - start, s.stop - start)
+                return slab[src[:axis] + (inner,) + src[axis + 1 :]]
+        return None
+
+    def put(self, key: Any, slabs: list[tuple[int, int, np.ndarray]]) -> None:
+        """Keep ``slabs`` (axis, start along it, copied array) for the chunk of ``key``."""
+        size = sum(slab.nbytes for _, _, slab in slabs)
+        if not slabs or size > self.budget:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.held -= old[1]
+            self._entries[key] = (slabs, size)
+            self.held += size
+            while self.held > self.budget:
+                _, (_, freed) = self._entries.popitem(last=False)
+                self.held -= freed
+
+    def drop(self, token: Any) -> None:
+        """Forget the entries of ``token`` (a read that is over)."""
+        with self._lock:
+            for key in [k for k in self._entries if k[0] == token]:
+                self.held -= self._entries.pop(key)[1]
+
+
+class Faces:
+    """What a reader keeps of the chunks it decodes, in ``cache`` under ``token``: slabs of
+    ``depth`` pixels at the chunk boundaries that are multiples of ``period`` (where another
+    task's window starts), inside an array of ``shape``."""
+
+    __slots__ = ("cache", "token", "depth", "period", "shape")
+
+    def __init__(
+        self,
+        cache: FaceCache,
+        token: Any,
+        depth: int,
+        period: Sequence[int],
+        shape: Sequence[int],
+    ) -> None:
+        self.cache, self.token, self.depth = cache, token, depth
+        self.period, self.shape = tuple(period), tuple(shape)
+
+    def get(self, coords: tuple[int, ...], src: tuple[slice, ...]) -> np.ndarray | None:
+        return self.cache.get((self.token, coords), src)
+
+    def put(self, coords: tuple[int, ...], chunk: np.ndarray) -> None:
+        d, slabs = self.depth, []
+        if d <= 0:
+            return
+        for axis, n in enumerate(chunk.shape):
+            lo = coords[axis] * n
+            pre = (slice(None),) * axis
+            if 0 < lo and lo % self.period[axis] == 0:
+                slabs.append((axis, 0, chunk[pre + (slice(0, d),)].copy()))
+            hi = lo + n
+            if hi < self.shape[axis] and hi % self.period[axis] == 0:
+                slabs.append((axis, n - d, chunk[pre + (slice(n - d, n),)].copy()))
+        if sum(s.nbytes for _, _, s in slabs) * 2 > math.prod(chunk.shape) * chunk.itemsize:
+            slabs = [(0, 0, chunk.copy())]  # thin chunks: the whole chunk is cheaper
+        self.cache.put((self.token, coords), slabs)
 
 
 class _V3Chain:
@@ -169,11 +277,15 @@ class ChunkReader(ChunkLayout):
     def _decode(self, buf: Any) -> np.ndarray:
         return self._decode_v2(buf) if self._v2 else self._chain.decode(buf)
 
-    def read(self, starts: Sequence[int], stops: Sequence[int]) -> np.ndarray:
+    def read(
+        self, starts: Sequence[int], stops: Sequence[int], faces: Faces | None = None
+    ) -> np.ndarray:
         """The region ``[starts, stops)`` as a new, writable array.
 
         Chunks are fetched and decoded on a small thread pool when the region spans several
-        (the codecs release the GIL), as zarr-python does within one call."""
+        (the codecs release the GIL), as zarr-python does within one call. With ``faces``,
+        parts of chunks found there are copied from it, and decoded chunks leave their
+        borders there for the next reads (see :class:`FaceCache`)."""
         shape = tuple(b - a for a, b in zip(starts, stops, strict=True))
         out = np.empty(shape, dtype=self.dtype)
         if 0 in shape:
@@ -183,24 +295,44 @@ class ChunkReader(ChunkLayout):
             for a, b, c in zip(starts, stops, self.chunks, strict=True)
         ]
 
-        def fill(item: tuple[tuple[int, ...], Any]) -> None:
-            c, where = item
+        def boxes(c: tuple[int, ...]) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
             lo = [i * n for i, n in zip(c, self.chunks, strict=True)]
             dst = tuple(
                 slice(max(a, l0) - a, min(b, l0 + n) - a)
                 for a, b, l0, n in zip(starts, stops, lo, self.chunks, strict=True)
             )
-            buf = None if where is None else self._get(*where)
-            if buf is None:
-                out[dst] = self.fill
-                return
             src = tuple(
                 slice(max(a, l0) - l0, min(b, l0 + n) - l0)
                 for a, b, l0, n in zip(starts, stops, lo, self.chunks, strict=True)
             )
-            out[dst] = self._decode(buf)[src]
+            return dst, src
 
-        located = self._locate(list(itertools.product(*ranges)))
+        def fill(item: tuple[tuple[int, ...], Any]) -> None:
+            c, where = item
+            dst, src = boxes(c)
+            buf = None if where is None else self._get(*where)
+            if buf is None:
+                out[dst] = self.fill
+                return
+            chunk = self._decode(buf)
+            out[dst] = chunk[src]
+            if faces is not None:
+                faces.put(c, chunk)
+
+        wanted = list(itertools.product(*ranges))
+        if faces is not None:
+            missed = []
+            for c in wanted:
+                dst, src = boxes(c)
+                kept = faces.get(c, src)
+                if kept is None:
+                    missed.append(c)
+                else:
+                    out[dst] = kept
+            wanted = missed
+            if not wanted:
+                return out
+        located = self._locate(wanted)
         if len(located) == 1:
             fill(located[0])
         else:
@@ -209,12 +341,16 @@ class ChunkReader(ChunkLayout):
         return out
 
     def __getitem__(self, key: Any) -> np.ndarray:
+        return self.get(key)
+
+    def get(self, key: Any, faces: Faces | None = None) -> np.ndarray:
+        """``self[key]``, sharing chunk borders through ``faces`` (see :meth:`read`)."""
         normal = plain_region(key, self.shape)
         if normal is None or self._fallback or not OPTIONS["chunk_reader"]:
             return self.array[key]
         starts, stops, drop = normal
         try:
-            region = self.read(starts, stops)
+            region = self.read(starts, stops, faces)
         except (OSError, MemoryError):
             raise  # the disk or the machine, not the decoding: zarr-python would fail alike
         except Exception as err:

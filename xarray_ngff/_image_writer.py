@@ -36,7 +36,7 @@ from ._metadata.versions import VERSIONS, writable_version
 from ._omero import check_omero, choose_level, compute_omero
 from ._plan import Level, image_multiscale, note_where, prepare_levels
 from ._pyramid import to_multiscales, tree_levels
-from ._staged import from_written, staged_plan
+from ._staged import forget, from_written, staged_plan
 from ._targets import put_in_place
 from .errors import NgffError, WriteError
 
@@ -297,11 +297,14 @@ def image_stored(store: Any, plan: ImagePlan, local: pathlib.Path | None = None)
     # staged: level 0 from its graph, then each level from the one just written; the
     # blocks of level k+1 depend on the completed store of level k
     stored = barrier(da.store(prepared[0].data, targets[0], lock=False, compute=False))
+    token = None  # chunk borders shared by a level's tasks, dropped after the next level
     for k in range(1, len(prepared)):
         j, rel = steps[k - 1]  # level k from level j (< k), already stored
-        data = from_written(stored, arrays[j], prepared[k], rel, plan.multiscale.type, dtype)
+        data, token = from_written(
+            stored, arrays[j], prepared[k], rel, plan.multiscale.type, dtype, token
+        )
         stored = barrier(da.store(data, targets[k], lock=False, compute=False))
-    return stored
+    return forget(stored, token)
 
 
 def image_finalize(after: Any, store: Any, plan: ImagePlan, swap: Any = None) -> Any:

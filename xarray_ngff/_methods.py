@@ -342,6 +342,47 @@ def gaussian_reduce_pieces(
     return _gaussian_mosaic(mosaic, origin, out_shape, factors, mosaic.pieces[0].dtype)
 
 
+#: NumPy's ``add.reduce`` sums windows shorter than this in order, first element first (longer
+#: ones pairwise along a contiguous axis, complex ones pairwise sooner), so
+#: :func:`_window_reduce` matches ``mean`` bit for bit only below it, for real dtypes
+_SEQUENTIAL = 8
+_WINDOW_OPS = {"mean": np.add, "min": np.minimum, "max": np.maximum}
+
+
+def _window_reduce(block: np.ndarray, factors: Sequence[int], method: str) -> np.ndarray:
+    """``mean``, ``min`` or ``max`` of every window, by strided ufuncs one axis after the other.
+
+    The same arithmetic as ``reshape(...).mean(axis)`` per axis (sums in order in the work
+    dtype, then ``true_divide`` by the count as NumPy's ``mean`` does), without the copy of
+    the whole block to the work dtype (the first axis' adds cast on the fly) and without
+    NumPy's reduction machinery over windows of two to seven pixels, which is slow when the
+    window is the innermost axis.
+    """
+    dtype = block.dtype
+    work = work_dtype(dtype)
+    op = _WINDOW_OPS[method]
+    x, scratch = block, False
+    for axis, f in enumerate(factors):
+        if f == 1:
+            continue
+        n = x.shape[axis] // f
+        taps = [x[(slice(None),) * axis + (slice(i, n * f, f),)] for i in range(f)]
+        out = op(taps[0], taps[1], dtype=work) if method == "mean" else op(taps[0], taps[1])
+        for tap in taps[2:]:
+            op(out, tap, out=out)
+        if method == "mean" and dtype.kind == "f":
+            out += 0.0  # NumPy's sum starts from +0: an all -0.0 window sums to +0.0
+        if method == "mean":
+            # NumPy's mean divides by an intp count (float32 / intp rounds as float32 / f)
+            np.true_divide(out, f if work == np.float32 else np.intp(f), out=out, casting="unsafe")
+        x, scratch = out, True
+    if method != "mean":  # min and max stay in the source dtype (byte order aside)
+        return x.astype(dtype, copy=scratch is False)
+    if not scratch:  # every factor 1
+        x = block.astype(work)
+    return _cast(x, dtype, np, inplace=True)
+
+
 def _gaussian_correlate(block, factors: Sequence[int], depths: Sequence[int], xp, ndi):
     """Reference Gaussian path: ``correlate1d`` per axis, then crop and window mean (used for
     CuPy blocks, and to check the NumPy fast path)."""
@@ -392,6 +433,8 @@ def reduce_block(
         mosaic = _Mosaic([block], [(0,) * block.ndim], block.shape)
         return _gaussian_mosaic(mosaic, depths, out_shape, factors, dtype)
     if method in ("mean", "min", "max"):
+        if xp is np and max(factors) < _SEQUENTIAL and block.ndim and dtype.kind != "c":
+            return _window_reduce(block, factors, method)
         x = block.astype(work_dtype(dtype), copy=False) if method == "mean" else block
         for axis, f in enumerate(factors):
             if f == 1:

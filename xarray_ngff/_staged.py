@@ -21,20 +21,24 @@ from __future__ import annotations
 
 import itertools
 import math
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import dask
 import dask.array as da
 import numpy as np
 import xarray as xr
 
-from ._chunkread import readable
+from ._chunkread import ChunkReader, FaceCache, Faces, readable
 from ._image import SPATIAL_DIMS
-from ._methods import WINDOW_CENTRED, gaussian_radius, reduce_block
+from ._methods import WINDOW_CENTRED, gaussian_radius, gaussian_reduce_pieces, reduce_block
 from ._pyramid import REDUCED_FROM, reduced_from, reduced_from_level
 
 __all__ = [
+    "FACE_BYTES",
     "PIECE_BYTES",
+    "forget",
     "from_written",
     "staged_blocks",
     "staged_piece",
@@ -44,6 +48,9 @@ __all__ = [
 
 #: the largest input window (level k, halo included) that one piece of a task reads at once
 PIECE_BYTES = 8 * 2**20
+#: the borders of decoded chunks of level k kept for the neighbouring tasks, per process
+FACE_BYTES = 4 * PIECE_BYTES
+_FACES = FaceCache(FACE_BYTES)
 
 
 def window_bytes(
@@ -145,20 +152,47 @@ def staged_plan(
     return plan
 
 
-def _reduce_one(source, crop, factors, depths, method, dtype, loc) -> np.ndarray:
+def _reduce_one(source, crop, factors, depths, method, dtype, loc, faces) -> np.ndarray:
     slices, pads = [], []
     for (a, b), f, d, n in zip(loc, factors, depths, crop, strict=True):
         lo, hi = a * f - d, b * f + d
         slices.append(slice(max(lo, 0), min(hi, n)))
         pads.append((max(lo, 0) - lo, hi - min(hi, n)))
-    block = np.asarray(source[tuple(slices)])
+    if faces is not None:
+        block = source.get(tuple(slices), faces)
+    else:
+        block = np.asarray(source[tuple(slices)])
+    if method == "gaussian":
+        # the edges replicated slab by slab as the filter reads them, instead of a padded copy
+        out = gaussian_reduce_pieces(
+            [block],
+            [[s.start for s in slices]],
+            crop,
+            [a * f for (a, _), f in zip(loc, factors, strict=True)],
+            [b - a for a, b in loc],
+            factors,
+        )
+        return out.astype(dtype, copy=False)
     if any(p != (0, 0) for p in pads):
         block = np.pad(block, pads, mode="edge")
     return np.asarray(reduce_block(block, factors, method, depths)).astype(dtype, copy=False)
 
 
+def _level_token(_after: Any, previous: Any) -> str:
+    """A token for one execution of one staged level, made once the level it reads is stored
+    (so kept borders never outlive the data they were decoded from); the borders of the level
+    before, whose readers have all finished by then, are dropped."""
+    _drop(_after, previous)
+    return uuid.uuid4().hex
+
+
+def _drop(_after: Any, token: Any) -> None:
+    if token is not None:
+        _FACES.drop(token)
+
+
 def _reduce_region(
-    _after: Any,
+    token: str,
     source: Any,
     crop: tuple[int, ...],
     factors: tuple[int, ...],
@@ -177,29 +211,46 @@ def _reduce_region(
     """
     loc = block_info[None]["array-location"]
     out = np.empty(tuple(b - a for a, b in loc), dtype)
+    faces = None
+    if isinstance(source, ChunkReader) and any(depths):
+        # tasks start their windows every sub * factor pixels of level k
+        period = [s * f for s, f in zip(sub, factors, strict=True)]
+        faces = Faces(_FACES, token, max(depths), period, crop)
     ranges = [range(a, b, s) for (a, b), s in zip(loc, sub, strict=True)]
     for starts in itertools.product(*ranges):
         piece = tuple((st, min(st + s, b)) for st, s, (_, b) in zip(starts, sub, loc, strict=True))
         where = tuple(slice(a - o, b - o) for (a, b), (o, _) in zip(piece, loc, strict=True))
-        out[where] = _reduce_one(source, crop, factors, depths, method, dtype, piece)
+        out[where] = _reduce_one(source, crop, factors, depths, method, dtype, piece, faces)
     return out
 
 
 def from_written(
-    after: Any, source: Any, lvl: Any, rel: Mapping[str, int], method: str, dtype: np.dtype
-) -> da.Array:
+    after: Any,
+    source: Any,
+    lvl: Any,
+    rel: Mapping[str, int],
+    method: str,
+    dtype: np.dtype,
+    previous: Any = None,
+) -> tuple[da.Array, Any]:
     """Level ``lvl`` (the writer's prepared level: ``dims``, ``data``, ``chunks``) as a dask
     array whose every block reads its input from ``source`` (the previous level, already
-    written): no overlap graph, so memory does not grow with size."""
+    written): no overlap graph, so memory does not grow with size.
+
+    The blocks share the borders of the chunks they decode (:class:`FaceCache`) under a
+    token (returned, a Delayed) made once ``after``, the store of the level before, has
+    completed; the borders kept under ``previous``, that level's token, are then dropped
+    (and the last level's by :func:`forget`)."""
     factors = tuple(rel.get(d, 1) for d in lvl.dims)
     depths = tuple(gaussian_radius(f) if method == "gaussian" else 0 for f in factors)
     crop = tuple(n // f * f for n, f in zip(source.shape, factors, strict=True))
     # several chunks per task where their window is small: neighbours' halos decoded once
     blocks = staged_blocks(lvl.data.chunks, factors, depths, dtype.itemsize)
     sub = staged_piece([c[0] for c in blocks], lvl.chunks, factors, depths, dtype.itemsize)
-    return da.map_blocks(
+    token = dask.delayed(_level_token, pure=False)(after, previous)
+    data = da.map_blocks(
         _reduce_region,
-        after,  # a Delayed: the store of the previous level, which must finish first
+        token,  # a Delayed after the store of the previous level, which must finish first
         readable(source),  # zarr-python's per-call cost dominates small halo reads
         crop,
         factors,
@@ -211,3 +262,9 @@ def from_written(
         dtype=dtype,
         meta=np.empty((0,) * len(lvl.dims), dtype),
     )
+    return data, token
+
+
+def forget(after: Any, token: Any) -> Any:
+    """A Delayed that drops the borders kept under ``token`` once ``after`` has completed."""
+    return dask.delayed(_drop, pure=False)(after, token)
