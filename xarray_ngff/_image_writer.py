@@ -33,7 +33,7 @@ from ._image import image_channel_names
 from ._metadata.emit import image_attrs
 from ._metadata.model import Multiscale
 from ._metadata.versions import VERSIONS, writable_version
-from ._omero import check_omero, choose_level, compute_omero
+from ._omero import check_omero, choose_level, compute_omero, read_sample
 from ._plan import Level, image_multiscale, note_where, prepare_levels
 from ._pyramid import to_multiscales, tree_levels
 from ._staged import forget, from_written, staged_plan
@@ -124,7 +124,11 @@ def _finalize(
         paths, labels = omero_auto
         shapes = [root[p].shape for p in paths]
         k = choose_level(shapes)
-        omero = compute_omero(root[paths[k]][...], order or multiscale.axis_names, labels)
+        dims = list(order or multiscale.axis_names)
+        z_size = shapes[k][dims.index("z")] if "z" in dims else None
+        # a bounded sample: a one-level image is not read back whole
+        sample = read_sample(root[paths[k]], dims)
+        omero = compute_omero(sample, ("c", "x"), labels, z_size=z_size)
     attrs = image_attrs([multiscale], version, omero)
     if ms_extra:  # keys of the source's multiscales entry kept by layout="as-read"
         body = attrs["ome"] if "ome" in attrs else attrs

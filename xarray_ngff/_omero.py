@@ -2,11 +2,15 @@
 
 The display window of each channel comes from quantiles of a *low-resolution* level that the
 writer reads back from the store after every array is written, so it costs a few MiB of I/O
-instead of another pass over level 0 (see :func:`choose_level`).
+instead of another pass over level 0 (see :func:`choose_level`). When even the coarsest level
+is larger than that (an image written without a pyramid), :func:`read_sample` reads an evenly
+spread lattice of its stored chunks instead of the whole array, so memory and I/O stay bounded
+whatever the image size.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,7 +19,14 @@ import numpy as np
 
 from .errors import WriteError
 
-__all__ = ["QUANTILES", "channel_colors", "choose_level", "compute_omero", "check_omero"]
+__all__ = [
+    "QUANTILES",
+    "channel_colors",
+    "choose_level",
+    "compute_omero",
+    "check_omero",
+    "read_sample",
+]
 
 QUANTILES = (0.001, 0.999)
 # Well-known fluorophores and stains, matched case-insensitively as name prefixes.
@@ -75,6 +86,93 @@ def choose_level(shapes: Sequence[Sequence[int]]) -> int:
     return len(shapes) - 1
 
 
+def _lattice(
+    shape: Sequence[int], chunks: Sequence[int], keep: int | None, budget: int
+) -> list[range]:
+    """Per dim, the indices of the chunks to read: every chunk, then every 2nd, 4th, ... chunk
+    of the dim that has the most chunks left, until the chunks read hold at most ``budget``
+    elements or one chunk per dim is left (dim ``keep``, the channels, is always read whole)."""
+    counts = [math.ceil(n / c) for n, c in zip(shape, chunks, strict=True)]
+    steps = [1] * len(shape)
+
+    def picked() -> list[range]:
+        return [
+            range(counts[d]) if d == keep else range(counts[d] // 2 % steps[d], counts[d], steps[d])
+            for d in range(len(shape))
+        ]
+
+    def size(sel: list[range]) -> int:
+        return math.prod(
+            shape[d] if d == keep else len(sel[d]) * min(chunks[d], shape[d])
+            for d in range(len(shape))
+        )
+
+    sel = picked()
+    while size(sel) > budget:
+        free = [d for d in range(len(shape)) if d != keep and len(sel[d]) > 1]
+        if not free:
+            break
+        d = max(free, key=lambda i: len(sel[i]))
+        steps[d] *= 2
+        sel = picked()
+    return sel
+
+
+def read_sample(array: Any, dims: Sequence[str], budget: int | None = None) -> np.ndarray:
+    """The values of a stored level that the display windows are computed from, as an array
+    of shape ``(channels, n)``: the whole level when it has at most ``budget`` elements, else
+    a lattice of whole stored chunks spread evenly over the image (every channel of each;
+    ``budget`` defaults to ``2**22`` elements),
+    then, if one chunk alone is larger than the budget, every k-th pixel of those.
+
+    ``array`` is anything with ``shape``, ``chunks`` and NumPy-style slicing (a zarr array).
+
+    Examples
+    --------
+    >>> import zarr
+    >>> z = zarr.create_array(zarr.storage.MemoryStore(), shape=(2, 64, 64), chunks=(1, 8, 8),
+    ...                       dtype="uint16")
+    >>> z[...] = np.arange(2 * 64 * 64).reshape(2, 64, 64)
+    >>> read_sample(z, ("c", "y", "x")).shape  # small: all of it
+    (2, 4096)
+    >>> sample = read_sample(z, ("c", "y", "x"), budget=512)
+    >>> sample.shape, bool(sample[0].min() < 2048 < sample[0].max())  # spread over the image
+    ((2, 256), True)
+    """
+    budget = _MAX_SAMPLE if budget is None else budget
+    dims = list(dims)
+    keep = dims.index("c") if "c" in dims else None
+    shape = tuple(array.shape)
+    if math.prod(shape) <= budget:
+        data = np.asarray(array[...])
+    else:
+        chunks = tuple(array.chunks)
+        sel = _lattice(shape, chunks, keep, budget)
+        per_chunk = math.prod(
+            shape[d] if d == keep else min(chunks[d], shape[d]) for d in range(len(shape))
+        )
+        # one chunk over the budget: thin it by a stride on every non-channel dim
+        stride = 1
+        while per_chunk / stride ** (len(shape) - (keep is not None)) > budget:
+            stride *= 2
+        parts = []
+        # the channel dim is read whole for each chunk of the lattice: one pass over it
+        sel = [range(1) if d == keep else r for d, r in enumerate(sel)]
+        for index in itertools.product(*sel):
+            region = tuple(
+                slice(None)
+                if d == keep
+                else slice(i * chunks[d], min((i + 1) * chunks[d], shape[d]), stride)
+                for d, i in enumerate(index)
+            )
+            block = np.asarray(array[region])
+            block = np.moveaxis(block, keep, 0) if keep is not None else block[np.newaxis]
+            parts.append(block.reshape(block.shape[0], -1))
+        return np.concatenate(parts, axis=1)
+    data = np.moveaxis(data, keep, 0) if keep is not None else data[np.newaxis]
+    return data.reshape(data.shape[0], -1)
+
+
 def _finite(v: float) -> float:
     return float(v) if math.isfinite(v) else 0.0
 
@@ -84,8 +182,12 @@ def compute_omero(
     dims: Sequence[str],
     labels: Sequence[str],
     quantiles: tuple[float, float] = QUANTILES,
+    *,
+    z_size: int | None = None,
 ) -> dict[str, Any]:
-    """``omero`` metadata from a (low-resolution) array in NGFF dim order.
+    """``omero`` metadata from a (low-resolution) array in NGFF dim order, or from a
+    ``(channels, n)`` sample (:func:`read_sample`, ``dims=("c", "x")``) with the level's
+    ``z_size`` for the default plane.
 
     ``window.min``/``max`` is the dtype's range for integers (the slider range) and the data
     range for floats; ``start``/``end`` are the ``quantiles`` of each channel (NaN ignored).
@@ -100,6 +202,7 @@ def compute_omero(
     """
     dims = list(dims)
     arr = np.asarray(data)
+    arr_z = arr.shape[dims.index("z")] if "z" in dims else 0
     if "c" in dims:
         arr = np.moveaxis(arr, dims.index("c"), 0)
     else:
@@ -139,7 +242,7 @@ def compute_omero(
     z = dims.index("z") if "z" in dims else None
     rdefs = {
         "defaultT": 0,
-        "defaultZ": 0 if z is None else int(np.asarray(data).shape[z] // 2),
+        "defaultZ": z_size // 2 if z_size is not None else 0 if z is None else int(arr_z // 2),
         "model": "color" if len(channels) > 1 else "greyscale",
     }
     return {"channels": channels, "rdefs": rdefs}
