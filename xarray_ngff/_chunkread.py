@@ -144,11 +144,9 @@ class FaceCache:
 class Faces:
     """What a reader keeps of the chunks it decodes, in ``cache`` under ``token``: slabs of
     ``depth`` pixels at the chunk boundaries that are multiples of ``period`` (where another
-    task's window starts), inside an array of ``shape``; ``low=False`` keeps only the high
-    ones, all that later tasks of a row-major sweep read (each lies past the chunk along the
-    first axis where it differs)."""
+    task's window starts), inside an array of ``shape``."""
 
-    __slots__ = ("cache", "token", "depth", "period", "shape", "low")
+    __slots__ = ("cache", "token", "depth", "period", "shape")
 
     def __init__(
         self,
@@ -157,10 +155,9 @@ class Faces:
         depth: int,
         period: Sequence[int],
         shape: Sequence[int],
-        low: bool = True,
     ) -> None:
         self.cache, self.token, self.depth = cache, token, depth
-        self.period, self.shape, self.low = tuple(period), tuple(shape), low
+        self.period, self.shape = tuple(period), tuple(shape)
 
     def get(self, coords: tuple[int, ...], src: tuple[slice, ...]) -> np.ndarray | None:
         return self.cache.get((self.token, coords), src)
@@ -172,7 +169,7 @@ class Faces:
         for axis, n in enumerate(chunk.shape):
             lo = coords[axis] * n
             pre = (slice(None),) * axis
-            if self.low and 0 < lo and lo % self.period[axis] == 0:
+            if 0 < lo and lo % self.period[axis] == 0:
                 slabs.append((axis, 0, chunk[pre + (slice(0, d),)].copy()))
             hi = lo + n
             if hi < self.shape[axis] and hi % self.period[axis] == 0:
