@@ -37,7 +37,7 @@ import numpy as np
 import xarray as xr
 
 from ._chunkread import ChunkReader, FaceCache, Faces, readable
-from ._compute import barrier
+from ._compute import barrier, distributed_client
 from ._image import SPATIAL_DIMS
 from ._methods import WINDOW_CENTRED, gaussian_radius, gaussian_reduce_pieces, reduce_block
 from ._pyramid import REDUCED_FROM, reduced_from, reduced_from_level
@@ -305,6 +305,17 @@ def sweep(grid: Sequence[int], tile: Sequence[int]) -> Iterator[tuple[int, ...]]
         )
 
 
+def _lag() -> int:
+    """:data:`LAG`, or the threads of a ``dask.distributed`` cluster when it has more."""
+    client = distributed_client()
+    if client is None:
+        return LAG
+    try:
+        return max(LAG, sum(client.nthreads().values()))
+    except Exception:  # a client that cannot answer now: the local count
+        return LAG
+
+
 def staged_store(
     after: Any,
     source: Any,
@@ -340,9 +351,10 @@ def staged_store(
     edges = [np.cumsum((0, *c)).tolist() for c in blocks]
     tile = sweep_tile(blocks, factors, depths, dtype.itemsize)
     tasks: list[Any] = []
+    lag = _lag()
     for index in sweep([len(c) for c in blocks], tile):
         loc = tuple((e[i], e[i + 1]) for e, i in zip(edges, index, strict=True))
-        before = tasks[-LAG] if len(tasks) >= LAG else None
+        before = tasks[-lag] if len(tasks) >= lag else None
         tasks.append(
             dask.delayed(_reduce_store, pure=False)(
                 token, before, src, dst, crop, factors, depths, method, dtype, sub, loc
