@@ -289,3 +289,21 @@ def test_chunk_borders_save_decodes(tmp_path, monkeypatch):
     assert plain == 10 * 10  # 2, 3, 3, 2 chunks per window and dim
 
     assert shared <= 2 * 16 - 1  # at most twice (for an earlier halo, then as a core)
+
+
+def test_kept_borders_go_after_their_last_reader():
+    """A chunk's borders are dropped once every task window that reads it has read it (the
+    decode that kept them counts as the first), so the cache holds only borders still due."""
+    from xarray_ngff._chunkread import FaceCache, Faces
+
+    cache = FaceCache(2**20)
+    faces = Faces(cache, "t", depth=1, period=(4, 4), shape=(12, 12))
+    chunk = np.arange(16).reshape(4, 4)
+    readers = faces.readers((1, 1), (4, 4))
+    assert readers == 9  # the middle chunk: its own window and the 8 around it
+    faces.put((1, 1), chunk)
+    for _ in range(readers - 2):
+        assert faces.get((1, 1), (slice(3, 4), slice(0, 4))) is not None
+    assert cache.held > 0
+    assert faces.get((1, 1), (slice(0, 4), slice(3, 4))).tolist() == [[3], [7], [11], [15]]
+    assert cache.held == 0 and faces.get((1, 1), (slice(3, 4), slice(0, 4))) is None

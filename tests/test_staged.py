@@ -3,6 +3,8 @@ written pyramid is the same pixels."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import zarr
@@ -86,3 +88,32 @@ def test_kept_borders_never_outlive_their_write(tmp_path, monkeypatch):
             written = zarr.open_array(tmp_path / "a.zarr", path=str(k), mode="r")[...]
             np.testing.assert_array_equal(written, ms[f"scale{k}"]["image"].values)
     assert not tokens[0] & tokens[1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    grid=st.lists(st.integers(1, 7), min_size=1, max_size=3),
+    tile=st.lists(st.integers(1, 8), min_size=3, max_size=3),
+)
+def test_sweep_visits_every_block_once_tile_by_tile(grid, tile):
+    from xarray_ngff._staged import sweep
+
+    tile = tile[: len(grid)]
+    order = list(sweep(grid, tile))
+    assert sorted(order) == sorted(itertools.product(*(range(n) for n in grid)))
+    tiles = [tuple(i // t for i, t in zip(b, tile, strict=True)) for b in order]
+    assert tiles == sorted(tiles)  # one tile after the other, in row-major order
+    for a, b in zip(order, order[1:], strict=False):
+        if tiles[order.index(a)] == tiles[order.index(b)]:
+            assert a < b  # row-major inside a tile
+
+
+def test_sweep_tile_keeps_its_front_within_the_budget():
+    from xarray_ngff._staged import sweep_tile
+
+    blocks = ((256,) * 4, (256,) * 16, (256,) * 16)
+    small = sweep_tile(blocks, (2, 2, 2), (3, 3, 3), 2, budget=2**20)
+    large = sweep_tile(blocks, (2, 2, 2), (3, 3, 3), 2, budget=2**30)
+    assert small[0] == 4 and small[1:] == (1, 1)  # z whole, one block column at a time
+    assert large == (4, 16, 16)
+    assert sweep_tile(blocks, (2, 2, 2), (0, 0, 0), 2) == (1, 1, 1)  # no halo: any order

@@ -262,12 +262,23 @@ def test_dask_chunks_aligned_to_shards(tmp_path):
             seen.append(shard)
         return real(sources, targets, **kw)
 
-    writer.da.store = spy
+    from xarray_ngff import _staged
+
+    real_staged = _staged._reduce_store
+
+    def staged_spy(token, before, source, target, *args):
+        shard = target.array.shards  # the staged level's blocks, stored by their own tasks
+        for axis, (a, b) in enumerate(args[-1]):
+            assert a % shard[axis] == 0 and (b % shard[axis] == 0 or b == target.shape[axis])
+        seen.append(shard)
+        return real_staged(token, before, source, target, *args)
+
+    writer.da.store, _staged._reduce_store = spy, staged_spy
     try:
         to_ngff_zarr(tmp_path / "a.zarr", ms, chunks_per_shard=3)
     finally:
-        writer.da.store = real
-    assert seen == [(48, 48), (48, 48)]
+        writer.da.store, _staged._reduce_store = real, real_staged
+    assert seen[0] == (48, 48) and set(seen[1:]) == {(48, 48)} and len(seen) > 1
     np.testing.assert_array_equal(_open_level(tmp_path / "a.zarr", 0)["image"].values, data)
 
 
@@ -279,7 +290,7 @@ def test_compute_false_returns_delayed(tmp_path, pyramid3d):
     task = to_ngff_zarr(path, pyramid3d, compute=False)
     assert isinstance(task, Delayed)
     # the staged plan: levels 1 and 2 are read back from the levels written before them
-    assert any("_reduce_region" in str(key) for key in dict(task.__dask_graph__()))
+    assert any("_reduce_store" in str(key) for key in dict(task.__dask_graph__()))
     assert "ome" not in _root_attrs(path)  # arrays exist, metadata waits for the data
     task.compute()
     assert _root_attrs(path)["ome"]["version"] == "0.5"

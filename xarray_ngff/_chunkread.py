@@ -101,9 +101,21 @@ class FaceCache:
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.held = 0
-        self._entries: OrderedDict[Any, tuple[list[tuple[int, int, np.ndarray]], int]]
+        self._entries: OrderedDict[Any, tuple[list[tuple[int, int, np.ndarray]], int, int]]
         self._entries = OrderedDict()
+        self._seen: dict[Any, int] = {}  # reads of each chunk so far (hits and decodes)
         self._lock = threading.Lock()
+
+    def _read_once(self, key: Any, readers: int) -> None:
+        # the entry goes once every read of its chunk has come (under the lock)
+        seen = self._seen.get(key, 0) + 1
+        if seen < readers:
+            self._seen[key] = seen
+            return
+        self._seen.pop(key, None)
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.held -= entry[1]
 
     def get(self, key: Any, src: tuple[slice, ...]) -> np.ndarray | None:
         """The part ``src`` (slices into the chunk) of the chunk of ``key``, or ``None``."""
@@ -111,16 +123,18 @@ class FaceCache:
             found = self._entries.get(key)
             if found is None:
                 return None
-            self._entries.move_to_end(key)
-        for axis, start, slab in found[0]:
-            s = src[axis]
-            if start <= s.start and s.stop <= start + slab.shape[axis]:
-                inner = slice(s.start - start, s.stop - start)
-                return slab[src[:axis] + (inner,) + src[axis + 1 :]]
+            for axis, start, slab in found[0]:
+                s = src[axis]
+                if start <= s.start and s.stop <= start + slab.shape[axis]:
+                    inner = slice(s.start - start, s.stop - start)
+                    self._entries.move_to_end(key)
+                    self._read_once(key, found[2])
+                    return slab[src[:axis] + (inner,) + src[axis + 1 :]]
         return None
 
-    def put(self, key: Any, slabs: list[tuple[int, int, np.ndarray]]) -> None:
-        """Keep ``slabs`` (axis, start along it, copied array) for the chunk of ``key``."""
+    def put(self, key: Any, slabs: list[tuple[int, int, np.ndarray]], readers: int = 0) -> None:
+        """Keep ``slabs`` (axis, start along it, copied array) for the chunk of ``key``, until
+        ``readers`` reads of it (this decode and the hits; 0: no count) have come."""
         size = sum(slab.nbytes for _, _, slab in slabs)
         if not slabs or size > self.budget:
             return
@@ -128,10 +142,12 @@ class FaceCache:
             old = self._entries.pop(key, None)
             if old is not None:
                 self.held -= old[1]
-            self._entries[key] = (slabs, size)
+            self._entries[key] = (slabs, size, readers)
             self.held += size
+            if readers:
+                self._read_once(key, readers)
             while self.held > self.budget:
-                _, (_, freed) = self._entries.popitem(last=False)
+                _, (_, freed, _) = self._entries.popitem(last=False)
                 self.held -= freed
 
     def drop(self, token: Any) -> None:
@@ -139,6 +155,8 @@ class FaceCache:
         with self._lock:
             for key in [k for k in self._entries if k[0] == token]:
                 self.held -= self._entries.pop(key)[1]
+            for key in [k for k in self._seen if k[0] == token]:
+                del self._seen[key]
 
 
 class Faces:
@@ -176,7 +194,27 @@ class Faces:
                 slabs.append((axis, n - d, chunk[pre + (slice(n - d, n),)].copy()))
         if sum(s.nbytes for _, _, s in slabs) * 2 > math.prod(chunk.shape) * chunk.itemsize:
             slabs = [(0, 0, chunk.copy())]  # thin chunks: the whole chunk is cheaper
-        self.cache.put((self.token, coords), slabs)
+        self.cache.put((self.token, coords), slabs, self.readers(coords, chunk.shape))
+
+    def readers(self, coords: tuple[int, ...], chunk: Sequence[int]) -> int:
+        """How many task windows (``period`` apart, ``depth`` of halo, inside ``shape``)
+        read the chunk at ``coords``: its entry is dropped after the last one.
+
+        Examples
+        --------
+        >>> Faces(FaceCache(1), "t", 3, (8,), (32,)).readers((1,), (8,))  # and both sides
+        3
+        """
+        total = 1
+        for i, c, p, n in zip(coords, chunk, self.period, self.shape, strict=True):
+            lo, hi = i * c, min((i + 1) * c, n)
+            first, last = max(0, (lo - self.depth) // p - 1), (hi + self.depth) // p + 1
+            total *= sum(
+                1
+                for w in range(first, min(last, -(-n // p) - 1) + 1)
+                if max(w * p - self.depth, 0) < hi and min((w + 1) * p, n) + self.depth > lo
+            )
+        return total
 
 
 class _V3Chain:

@@ -36,7 +36,7 @@ from ._metadata.versions import VERSIONS, writable_version
 from ._omero import check_omero, choose_level, compute_omero, read_sample
 from ._plan import Level, image_multiscale, note_where, prepare_levels
 from ._pyramid import to_multiscales, tree_levels
-from ._staged import forget, from_written, staged_plan
+from ._staged import forget, staged_plan, staged_store
 from ._targets import put_in_place
 from .errors import NgffError, WriteError
 
@@ -304,10 +304,9 @@ def image_stored(store: Any, plan: ImagePlan, local: pathlib.Path | None = None)
     token = None  # chunk borders shared by a level's tasks, dropped after the next level
     for k in range(1, len(prepared)):
         j, rel = steps[k - 1]  # level k from level j (< k), already stored
-        data, token = from_written(
-            stored, arrays[j], prepared[k], rel, plan.multiscale.type, dtype, token
+        stored, token = staged_store(
+            stored, arrays[j], targets[k], prepared[k], rel, plan.multiscale.type, dtype, token
         )
-        stored = barrier(da.store(data, targets[k], lock=False, compute=False))
     return forget(stored, token)
 
 

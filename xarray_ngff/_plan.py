@@ -28,7 +28,16 @@ from .errors import (
     WriteError,
 )
 
-__all__ = ["LAYOUTS", "Level", "image_multiscale", "level_path", "note_where", "prepare_levels"]
+__all__ = [
+    "LAYOUTS",
+    "WRITE_BYTES",
+    "Level",
+    "image_multiscale",
+    "level_path",
+    "note_where",
+    "prepare_levels",
+    "write_block",
+]
 
 #: on-disk layouts: level arrays ``0 … N`` under the image group, or ngff-zarr's
 #: ``scale{k}/{name}`` groups with coordinate arrays (see docs/decisions.md)
@@ -98,6 +107,35 @@ def _normalize_cps(
                 field="chunks_per_shard",
             )
     return {d: int(n) for d, n in out.items()}
+
+
+#: the least bytes of a level-0 write block: small source chunks are merged up to it, since
+#: dask's cost per task (about 0.2 ms) is large against encoding 256 KiB
+WRITE_BYTES = 8 * 2**20
+
+
+def write_block(
+    block: Sequence[int], shape: Sequence[int], itemsize: int, budget: int = WRITE_BYTES
+) -> tuple[int, ...]:
+    """``block`` (a chunk or shard) doubled along dims, last first, while it stays within
+    ``budget`` bytes and the array: a dask block of whole chunks or shards.
+
+    Examples
+    --------
+    >>> write_block((512, 512), (16384, 16384), 1)
+    (2048, 4096)
+    >>> write_block((256, 256, 256), (256, 1024, 1024), 2)  # already over the budget
+    (256, 256, 256)
+    """
+    out = list(block)
+    grown = True
+    while grown:
+        grown = False
+        for d in reversed(range(len(out))):
+            if out[d] < shape[d] and 2 * math.prod(out) * itemsize <= budget:
+                out[d] *= 2
+                grown = True
+    return tuple(out)
 
 
 def _regular_chunks(data: da.Array) -> tuple[int, ...]:
@@ -204,6 +242,10 @@ def prepare_levels(
         # each dask block must cover whole chunks (whole shards when sharded) so that no two
         # tasks write into the same chunk or shard
         block = shards or chunks
+        if k == 0 and math.prod(block) * data.dtype.itemsize < WRITE_BYTES:
+            # level 0 is written from its source: fewer, larger store tasks (levels below
+            # are read back in tasks of their own size, see _staged)
+            block = write_block(block, data.shape, data.dtype.itemsize)
         target_chunks = da.core.normalize_chunks(block, data.shape)
         if data.chunks != target_chunks:
             data = data.rechunk(block)

@@ -2,7 +2,7 @@
 
 :func:`staged_plan` proves, from the provenance ``to_multiscales`` records, that every level
 ``k+1`` of a tree is exactly the pyramid reduction of an earlier level; then
-:func:`from_written` builds level ``k+1`` as tasks that read level ``k`` back from its array
+:func:`staged_store` builds and stores level ``k+1`` with tasks that read level ``k`` back from its array
 (measured against the fused graph in ``docs/decisions.md``).
 
 Task sizes: how much of level k one task of level k+1 reads at once.
@@ -15,34 +15,44 @@ groups a level's blocks (whole chunks or shards, so writes stay aligned) while t
 window of a group stays within :data:`PIECE_BYTES`, and :func:`staged_piece` is the part of
 a block computed at once: the whole block when its window fits, else one chunk as before, so
 a task's memory stays bounded by the same budget.
+
+Task order: the borders a task keeps are used by its neighbours, so a level's tasks run in a
+sweep (:func:`sweep`): tiles of blocks, each tile in row-major order, whose front of kept
+borders fits :data:`FACE_BYTES` whatever the image size; each task waits for the one
+:data:`LAG` places before it, so dask cannot scatter them, and reduces and stores its block
+in one task (no block kept between a reduce and its store).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dask
-import dask.array as da
 import numpy as np
 import xarray as xr
 
 from ._chunkread import ChunkReader, FaceCache, Faces, readable
+from ._compute import barrier, distributed_client
 from ._image import SPATIAL_DIMS
 from ._methods import WINDOW_CENTRED, gaussian_radius, gaussian_reduce_pieces, reduce_block
 from ._pyramid import REDUCED_FROM, reduced_from, reduced_from_level
 
 __all__ = [
     "FACE_BYTES",
+    "LAG",
     "PIECE_BYTES",
     "forget",
-    "from_written",
     "staged_blocks",
     "staged_piece",
     "staged_plan",
+    "staged_store",
+    "sweep",
+    "sweep_tile",
     "window_bytes",
 ]
 
@@ -51,6 +61,8 @@ PIECE_BYTES = 8 * 2**20
 #: the borders of decoded chunks of level k kept for the neighbouring tasks, per process
 FACE_BYTES = 4 * PIECE_BYTES
 _FACES = FaceCache(FACE_BYTES)
+#: how many tasks of a level may run ahead of the sweep (enough for every core)
+LAG = max(2, os.cpu_count() or 1)
 
 
 def window_bytes(
@@ -191,7 +203,7 @@ def _drop(_after: Any, token: Any) -> None:
         _FACES.drop(token)
 
 
-def _reduce_region(
+def _reduce_loc(
     token: str,
     source: Any,
     crop: tuple[int, ...],
@@ -200,16 +212,15 @@ def _reduce_region(
     method: str,
     dtype: np.dtype,
     sub: tuple[int, ...],
-    block_info: dict | None = None,
+    loc: tuple[tuple[int, int], ...],
 ) -> np.ndarray:
-    """One output block of level k+1, read (with its halo) straight from level k's array.
+    """The block ``loc`` of level k+1, read (with its halo) straight from level k's array.
 
     Same arithmetic as the pyramid's blockwise reducer: the source is cropped to whole windows,
     its edges replicated ("nearest") for the halo, then :func:`reduce_block` is applied. A
     block (a whole shard) is computed in pieces of ``sub`` (one chunk), so a task holds one
     chunk's input at a time.
     """
-    loc = block_info[None]["array-location"]
     out = np.empty(tuple(b - a for a, b in loc), dtype)
     faces = None
     if isinstance(source, ChunkReader) and any(depths):
@@ -224,23 +235,109 @@ def _reduce_region(
     return out
 
 
-def from_written(
+def _reduce_store(token: str, _before: Any, source: Any, target: Any, *args: Any) -> None:
+    """Reduce one block (see :func:`_reduce_loc`) and store it at once; ``_before`` is the
+    task this one waits for in the sweep."""
+    loc = args[-1]
+    target[tuple(slice(a, b) for a, b in loc)] = _reduce_loc(token, source, *args)
+
+
+def sweep_tile(
+    blocks: tuple[tuple[int, ...], ...],
+    factors: Sequence[int],
+    depths: Sequence[int],
+    itemsize: int,
+    budget: int = FACE_BYTES // 2,
+) -> tuple[int, ...]:
+    """Blocks per tile of the sweep: dims without a halo one by one, the first dim with a
+    halo whole, the later ones doubled (last first) while the borders a row-major sweep of
+    the tile keeps alive (one block-thick layer per dim it steps along, at level k, low and
+    high slabs) stay within ``budget``.
+
+    Examples
+    --------
+    >>> sweep_tile(((256,) * 4, (256,) * 16, (256,) * 16), (2, 2, 2), (3, 3, 3), 2)
+    (4, 2, 2)
+    >>> sweep_tile(((1024,) * 64, (1024,) * 64), (2, 2), (3, 3), 1)  # 2-D: a row is thin
+    (64, 64)
+    """
+    grid = [len(c) for c in blocks]
+    unit = [(c[0] if c else 1) * f for c, f in zip(blocks, factors, strict=True)]
+    halo = [d > 0 for d in depths]
+    tile = [1] * len(grid)
+    if not any(halo):
+        return tuple(tile)
+    first = halo.index(True)
+    tile[first] = grid[first]
+
+    def front(t: list[int]) -> int:
+        total = 0
+        for d in range(len(t)):
+            if not halo[d] or t[d] < 2:
+                continue
+            ext = [t[e] * unit[e] if e > d else unit[e] for e in range(len(t))]
+            total += 2 * max(depths) * itemsize * math.prod(ext) // ext[d]
+        return total
+
+    grown = True
+    while grown:
+        grown = False
+        for d in reversed(range(first + 1, len(grid))):
+            if halo[d] and tile[d] < grid[d]:
+                trial = list(tile)
+                trial[d] = min(2 * tile[d], grid[d])
+                if front(trial) <= budget:
+                    tile, grown = trial, True
+    return tuple(tile)
+
+
+def sweep(grid: Sequence[int], tile: Sequence[int]) -> Iterator[tuple[int, ...]]:
+    """Block indices of a ``grid``, tile by tile (row-major), row-major inside a tile.
+
+    Examples
+    --------
+    >>> list(sweep((2, 3), (2, 2)))
+    [(0, 0), (0, 1), (1, 0), (1, 1), (0, 2), (1, 2)]
+    """
+    for first in itertools.product(*(range(0, n, t) for n, t in zip(grid, tile, strict=True))):
+        yield from itertools.product(
+            *(range(a, min(a + t, n)) for a, t, n in zip(first, tile, grid, strict=True))
+        )
+
+
+def _lag() -> int:
+    """:data:`LAG`, or the threads of a ``dask.distributed`` cluster when it has more."""
+    client = distributed_client()
+    if client is None:
+        return LAG
+    try:
+        return max(LAG, sum(client.nthreads().values()))
+    except Exception:  # a client that cannot answer now: the local count
+        return LAG
+
+
+def staged_store(
     after: Any,
     source: Any,
+    target: Any,
     lvl: Any,
     rel: Mapping[str, int],
     method: str,
     dtype: np.dtype,
     previous: Any = None,
-) -> tuple[da.Array, Any]:
-    """Level ``lvl`` (the writer's prepared level: ``dims``, ``data``, ``chunks``) as a dask
-    array whose every block reads its input from ``source`` (the previous level, already
-    written): no overlap graph, so memory does not grow with size.
+) -> tuple[Any, Any]:
+    """Level ``lvl`` (the writer's prepared level: ``dims``, ``data``, ``chunks``) reduced
+    from ``source`` (the previous level, already written) and stored into ``target``, one
+    task per block, each reading its input from ``source``: no overlap graph, so memory does
+    not grow with size. Returns a Delayed that completes once every block is stored, and the
+    level's token.
 
     The blocks share the borders of the chunks they decode (:class:`FaceCache`) under a
     token (returned, a Delayed) made once ``after``, the store of the level before, has
     completed; the borders kept under ``previous``, that level's token, are then dropped
-    (and the last level's by :func:`forget`)."""
+    (and the last level's by :func:`forget`). The tasks run in :func:`sweep` order, each
+    after the one :data:`LAG` places before it, so the borders are used soon after they
+    are kept."""
     factors = tuple(rel.get(d, 1) for d in lvl.dims)
     depths = tuple(gaussian_radius(f) if method == "gaussian" else 0 for f in factors)
     crop = tuple(n // f * f for n, f in zip(source.shape, factors, strict=True))
@@ -248,21 +345,22 @@ def from_written(
     blocks = staged_blocks(lvl.data.chunks, factors, depths, dtype.itemsize)
     sub = staged_piece([c[0] for c in blocks], lvl.chunks, factors, depths, dtype.itemsize)
     token = dask.delayed(_level_token, pure=False)(after, previous)
-    data = da.map_blocks(
-        _reduce_region,
-        token,  # a Delayed after the store of the previous level, which must finish first
-        readable(source),  # zarr-python's per-call cost dominates small halo reads
-        crop,
-        factors,
-        depths,
-        method,
-        dtype,
-        sub,
-        chunks=blocks,
-        dtype=dtype,
-        meta=np.empty((0,) * len(lvl.dims), dtype),
-    )
-    return data, token
+    # zarr-python's per-call cost dominates small halo reads: a ChunkReader where possible
+    src = dask.delayed(readable(source), pure=False, traverse=False)
+    dst = dask.delayed(target, pure=False, traverse=False)
+    edges = [np.cumsum((0, *c)).tolist() for c in blocks]
+    tile = sweep_tile(blocks, factors, depths, dtype.itemsize)
+    tasks: list[Any] = []
+    lag = _lag()
+    for index in sweep([len(c) for c in blocks], tile):
+        loc = tuple((e[i], e[i + 1]) for e, i in zip(edges, index, strict=True))
+        before = tasks[-lag] if len(tasks) >= lag else None
+        tasks.append(
+            dask.delayed(_reduce_store, pure=False)(
+                token, before, src, dst, crop, factors, depths, method, dtype, sub, loc
+            )
+        )
+    return barrier(tasks), token
 
 
 def forget(after: Any, token: Any) -> Any:
