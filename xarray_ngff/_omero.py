@@ -91,13 +91,15 @@ def _lattice(
 ) -> list[range]:
     """Per dim, the indices of the chunks to read: every chunk, then every 2nd, 4th, ... chunk
     of the dim that has the most chunks left, until the chunks read hold at most ``budget``
-    elements or one chunk per dim is left (dim ``keep``, the channels, is always read whole)."""
+    elements or one chunk per dim is left (dim ``keep``, the channels, is always read whole:
+    its one index stands for all of it)."""
     counts = [math.ceil(n / c) for n, c in zip(shape, chunks, strict=True)]
     steps = [1] * len(shape)
 
     def picked() -> list[range]:
+        # the channel dim is one "chunk": each chunk of the lattice is read with every channel
         return [
-            range(counts[d]) if d == keep else range(counts[d] // 2 % steps[d], counts[d], steps[d])
+            range(1) if d == keep else range(counts[d] // 2 % steps[d], counts[d], steps[d])
             for d in range(len(shape))
         ]
 
@@ -156,8 +158,6 @@ def read_sample(array: Any, dims: Sequence[str], budget: int | None = None) -> n
         while per_chunk / stride ** (len(shape) - (keep is not None)) > budget:
             stride *= 2
         parts = []
-        # the channel dim is read whole for each chunk of the lattice: one pass over it
-        sel = [range(1) if d == keep else r for d, r in enumerate(sel)]
         for index in itertools.product(*sel):
             region = tuple(
                 slice(None)

@@ -221,6 +221,30 @@ def _names(doc: Mapping, key: str, cls: type, *, store, path) -> list:
     return out
 
 
+def _with_string_paths(
+    doc: Mapping, key: str, entries: str, what: str, *, store, path
+) -> list[tuple[Mapping, str]]:
+    """``(entry, path)`` for each entry of the list ``doc[entries]``, the path stripped of
+    slashes; a missing list or an entry without a non-empty string ``path`` is refused with
+    the field named (``plate.wells[2]``)."""
+    raw = doc.get(entries)
+    if not isinstance(raw, list):
+        field = f"{key}.{entries}"
+        raise MetadataError(f"'{field}' must be a list", store=store, path=path, field=field)
+    out = []
+    for i, item in enumerate(raw):
+        value = item.get("path") if isinstance(item, Mapping) else None
+        if not isinstance(value, str) or not value.strip("/"):
+            raise MetadataError(
+                f"each {what} needs a string 'path'",
+                store=store,
+                path=path,
+                field=f"{key}.{entries}[{i}]",
+            )
+        out.append((item, value.strip("/")))
+    return out
+
+
 def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -252,22 +276,8 @@ def parse_plate(attrs: Mapping[str, Any], *, store=None, path: str | None = None
     columns = _names(doc, "columns", PlateColumn, store=store, path=path)
     row_pos = {r.name: i for i, r in reversed(list(enumerate(rows)))}
     col_pos = {c.name: i for i, c in reversed(list(enumerate(columns)))}
-    raw_wells = doc.get("wells")
-    if not isinstance(raw_wells, list):
-        raise MetadataError(
-            "'plate.wells' must be a list", store=store, path=path, field="plate.wells"
-        )
     wells = []
-    for i, w in enumerate(raw_wells):
-        wpath = w.get("path") if isinstance(w, Mapping) else None
-        if not isinstance(wpath, str) or not wpath.strip("/"):
-            raise MetadataError(
-                "each well needs a string 'path'",
-                store=store,
-                path=path,
-                field=f"plate.wells[{i}]",
-            )
-        wpath = wpath.strip("/")
+    for w, wpath in _with_string_paths(doc, "plate", "wells", "well", store=store, path=path):
         parts = wpath.split("/")
         ri, ci = _int_or_none(w.get("rowIndex")), _int_or_none(w.get("columnIndex"))
         # 0.1-0.3 give no indices: the path's last two components name row and column
@@ -326,22 +336,10 @@ def parse_well(attrs: Mapping[str, Any], *, store=None, path: str | None = None)
     ('0.5', [('0', 1), ('1', None)])
     """
     version, doc = _body(attrs, "well", store=store, path=path)
-    raw = doc.get("images")
-    if not isinstance(raw, list):
-        raise MetadataError(
-            "'well.images' must be a list", store=store, path=path, field="well.images"
-        )
-    images = []
-    for i, img in enumerate(raw):
-        ipath = img.get("path") if isinstance(img, Mapping) else None
-        if not isinstance(ipath, str) or not ipath.strip("/"):
-            raise MetadataError(
-                "each image needs a string 'path'",
-                store=store,
-                path=path,
-                field=f"well.images[{i}]",
-            )
-        images.append(WellImage(ipath.strip("/"), _int_or_none(img.get("acquisition"))))
+    images = [
+        WellImage(ipath, _int_or_none(img.get("acquisition")))
+        for img, ipath in _with_string_paths(doc, "well", "images", "image", store=store, path=path)
+    ]
     return WellMetadata(images, version)
 
 
